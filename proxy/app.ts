@@ -1,0 +1,53 @@
+// The proxy's HTTP surface (express): chat completions recorded, every other /v1 route passed through,
+// health and readiness for orchestrators. It knows HTTP and the OpenAI wire format, nothing of what
+// happens to turns after they are recorded.
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from '../src/log.js';
+import { createChatHandler, type InflightTracker } from './chat.js';
+import { errorBody, sendError } from './http-errors.js';
+import { createPassthroughHandler } from './passthrough.js';
+import type { Stitcher } from './stitching.js';
+import type { TurnRecorder } from './turn-recorder.js';
+import type { Upstream } from './upstream.js';
+
+export interface Readiness {
+  /** ready = bus and state reachable; details are shown as is. */
+  check(): Promise<{ ready: boolean; details: Record<string, unknown> }>;
+}
+
+export interface ProxyAppDeps {
+  upstream: Upstream;
+  stitcher: Stitcher;
+  recorder: TurnRecorder;
+  inflight: InflightTracker;
+  readiness: Readiness;
+  maxBodyBytes: number;
+  defaultTenant: string;
+  logger: Logger;
+}
+
+export function createProxyApp(deps: ProxyAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const chat = createChatHandler(deps);
+  const passThrough = createPassthroughHandler(deps);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const { ready, details } = await deps.readiness.check();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', ...details });
+  });
+  app.post('/v1/chat/completions', (req, res) => void chat(req, res));
+  app.all('/v1/{*rest}', (req, res) => void passThrough(req, res));
+  app.use((req, res) => {
+    sendError(res, 404, errorBody(`Unknown route ${req.method} ${req.path}. Insitu serves /v1/* (OpenAI-compatible), /healthz and /readyz.`, 'invalid_request_error', 'unknown_url'));
+  });
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    deps.logger.error('unhandled error', { error });
+    sendError(res, 500, errorBody('Internal proxy error.', 'server_error', 'internal_error'));
+  });
+  return app;
+}

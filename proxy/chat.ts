@@ -1,0 +1,211 @@
+// POST /v1/chat/completions: forward the client's bytes upstream, stream the answer back as it arrives,
+// and once the client has it, record the exchange as a TurnEvent. Stitching runs concurrently with the
+// upstream call, so it adds no latency unless the state store is slower than the model.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { RequestError } from '../src/errors.js';
+import { newTurnId } from '../src/ids.js';
+import type { Logger } from '../src/log.js';
+import { parseChatRequest, type ChatRequest } from './chat-request.js';
+import { decodeBody, readCompletionJson, readCompletionStream, type ReadCompletion } from './completion-reader.js';
+import { errorBody, readBody, sendError, sendRequestError } from './http-errors.js';
+import type { Stitch, Stitcher } from './stitching.js';
+import { buildTurnEvent, type TurnRecorder } from './turn-recorder.js';
+import { DROP_RESPONSE, UpstreamError, type Upstream } from './upstream.js';
+
+export interface InflightTracker {
+  begin(): () => void;
+}
+
+export interface ChatHandlerDeps {
+  upstream: Upstream;
+  stitcher: Stitcher;
+  recorder: TurnRecorder;
+  inflight: InflightTracker;
+  maxBodyBytes: number;
+  defaultTenant: string;
+  logger: Logger;
+}
+
+const noCompletion = (): ReadCompletion => ({ choices: [], model: null, usage: null, error: null });
+
+export function createChatHandler(deps: ChatHandlerDeps) {
+  const { upstream, stitcher, recorder, logger } = deps;
+
+  return async function handleChat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const done = deps.inflight.begin();
+    try {
+      await exchange(req, res);
+    } catch (error) {
+      logger.error('chat handler failed', { error });
+      if (!res.headersSent) sendError(res, 500, errorBody('Internal proxy error.', 'server_error', 'internal_error'));
+      else res.destroy();
+    } finally {
+      done();
+    }
+  };
+
+  async function exchange(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = performance.now();
+    const createdAt = Date.now();
+    let chat: ChatRequest;
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, deps.maxBodyBytes);
+      chat = parseChatRequest(raw, req.headers, deps.defaultTenant);
+    } catch (error) {
+      if (!(error instanceof RequestError)) throw error;
+      // Nothing is recorded for a refused request. Close the connection if the body was not read to its end.
+      sendRequestError(res, error, error.status === 413 ? { connection: 'close' } : {});
+      return;
+    }
+
+    const turnId = newTurnId();
+    const stitching = stitcher.resolve(chat.tenant, chat.body.messages, chat.conversationId);
+    const call = upstream.call('POST', '/chat/completions', req.headers, raw);
+    let clientGone = false;
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        clientGone = true;
+        call.abort();
+      }
+    });
+
+    const record = (stitch: Stitch, fields: { completion: ReadCompletion; upstreamStatus: number | null; endedBy: string | null; error: { message: string; type: string } | null; firstByteAt: number | null }) => {
+      const event = buildTurnEvent({
+        turnId,
+        conversationId: stitch.conversationId,
+        turnIndex: stitch.turnIndex,
+        stitch: stitch.method,
+        tenant: chat.tenant,
+        user: chat.user,
+        body: chat.body,
+        stream: chat.stream,
+        ...fields,
+        startedAt: createdAt,
+        firstByteAt: fields.firstByteAt === null ? null : createdAt + (fields.firstByteAt - startedAt),
+        endedAt: createdAt + (performance.now() - startedAt),
+      });
+      recorder.record(event);
+    };
+    const insituHeaders = (stitch: Stitch) => ({ 'x-insitu-conversation-id': stitch.conversationId, 'x-insitu-turn-id': turnId });
+
+    let upstreamRes: IncomingMessage;
+    try {
+      upstreamRes = await call.response;
+    } catch (error) {
+      const stitch = await stitching;
+      const failure = error instanceof UpstreamError ? error : new UpstreamError(String(error), 502, 'upstream_broken');
+      if (clientGone) {
+        record(stitch, { completion: noCompletion(), upstreamStatus: null, endedBy: 'client_abort', error: null, firstByteAt: null });
+        return;
+      }
+      sendError(res, failure.status, errorBody(failure.message, 'upstream_error', failure.code), insituHeaders(stitch));
+      record(stitch, { completion: noCompletion(), upstreamStatus: null, endedBy: failure.status === 504 ? 'upstream_timeout' : 'upstream_error', error: { message: failure.message, type: failure.code }, firstByteAt: null });
+      return;
+    }
+    const firstByteAt = performance.now();
+    const stitch = await stitching;
+    const status = upstreamRes.statusCode ?? 502;
+    const contentType = String(upstreamRes.headers['content-type'] ?? '');
+    const isStream = contentType.includes('text/event-stream');
+
+    if (status >= 400) {
+      await relayUpstreamError(upstreamRes, res, status, insituHeaders(stitch), (completion, endedBy) =>
+        record(stitch, { completion, upstreamStatus: status, endedBy, error: completion.error ?? { message: `upstream answered ${status}`, type: 'upstream_error' }, firstByteAt }),
+      );
+      return;
+    }
+
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(upstreamRes.headers)) if (value !== undefined && !DROP_RESPONSE.has(name)) headers[name] = value;
+    Object.assign(headers, insituHeaders(stitch));
+    res.writeHead(status, headers);
+    if (isStream) res.flushHeaders();
+
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolve) => {
+      let finished = false;
+      const finish = (endedBy: string | null, error: UpstreamError | null) => {
+        if (finished) return;
+        finished = true;
+        if (!clientGone) {
+          if (error && isStream) {
+            // Headers are gone; tell an SSE client in-band, as OpenAI does, then end the stream.
+            res.end(`data: ${JSON.stringify(errorBody(error.message, 'upstream_error', error.code))}\n\n`);
+          } else if (error) {
+            res.destroy(); // a cut JSON body must not look complete
+          } else {
+            res.end();
+          }
+        }
+        const text = decodeBody(chunks, upstreamRes.headers['content-encoding'] as string | undefined);
+        const completion = isStream ? readCompletionStream(text) : readCompletionJson(text);
+        const ended = clientGone ? 'client_abort' : endedBy;
+        if (!ended && completion.choices.length > 0) stitcher.remember(chat.tenant, stitch, chat.body.messages, completion.choices.map((c) => c.message));
+        record(stitch, { completion, upstreamStatus: status, endedBy: ended, error: error ? { message: error.message, type: error.code } : null, firstByteAt });
+        resolve();
+      };
+      upstreamRes.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        if (!clientGone && !res.write(chunk)) {
+          upstreamRes.pause();
+          res.once('drain', () => upstreamRes.resume());
+        }
+      });
+      upstreamRes.on('end', () => finish(null, null));
+      upstreamRes.on('error', (error) => {
+        const e = error instanceof UpstreamError ? error : new UpstreamError(`upstream broke off the response: ${error.message}`, 502, 'upstream_broken');
+        finish(clientGone ? 'client_abort' : e.status === 504 ? 'upstream_timeout' : 'upstream_error', clientGone ? null : e);
+      });
+      upstreamRes.on('close', () => {
+        if (!upstreamRes.complete) finish(clientGone ? 'client_abort' : 'upstream_error', clientGone ? null : new UpstreamError('upstream closed the connection mid-response', 502, 'upstream_broken'));
+      });
+    });
+  }
+}
+
+/**
+ * An upstream error status: its JSON error passes through as is; anything else (an HTML page from a load
+ * balancer, an empty body) is wrapped into an OpenAI-style error with the same status.
+ */
+async function relayUpstreamError(
+  upstreamRes: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  insituHeaders: Record<string, string>,
+  onDone: (completion: ReadCompletion, endedBy: string) => void,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  let broken = false;
+  await new Promise<void>((resolve) => {
+    upstreamRes.on('data', (c: Buffer) => chunks.push(c));
+    upstreamRes.on('end', resolve);
+    upstreamRes.on('error', () => {
+      broken = true;
+      resolve();
+    });
+    upstreamRes.on('close', resolve);
+  });
+  const text = decodeBody(chunks, upstreamRes.headers['content-encoding'] as string | undefined);
+  const completion = readCompletionJson(text);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const passThrough = !broken && body && typeof body === 'object' && (body as { error?: unknown }).error && typeof (body as { error?: unknown }).error === 'object';
+  const headers: Record<string, string> = { ...insituHeaders };
+  for (const name of ['retry-after', 'x-request-id', 'x-ratelimit-remaining-requests', 'x-ratelimit-remaining-tokens']) {
+    const v = upstreamRes.headers[name];
+    if (typeof v === 'string') headers[name] = v;
+  }
+  if (passThrough) {
+    sendError(res, status, body as ReturnType<typeof errorBody>, headers);
+  } else {
+    const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200);
+    sendError(res, status, errorBody(`Upstream answered HTTP ${status}${snippet ? `: ${snippet}` : ''}`, status >= 500 ? 'upstream_error' : 'invalid_request_error', `upstream_http_${status}`), headers);
+  }
+  onDone(completion, 'upstream_error');
+}

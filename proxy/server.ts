@@ -1,0 +1,136 @@
+// Starting and stopping the proxy: HTTP server, outbox, graceful drain on shutdown.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openOutbox, spoolDir, type Outbox } from '../src/bus/index.js';
+import type { Runtime } from '../src/runtime.js';
+import { createProxyApp, type Readiness } from './app.js';
+import { createStitcher } from './stitching.js';
+import { createTurnRecorder } from './turn-recorder.js';
+import { createUpstream } from './upstream.js';
+
+export interface ProxyServer {
+  url: string;
+  port: number;
+  outbox: Outbox;
+  /** Stops accepting, lets in-flight requests finish, drains the publish queue (what remains stays spooled). */
+  close(): Promise<void>;
+}
+
+function createInflight() {
+  let count = 0;
+  let waiters: (() => void)[] = [];
+  return {
+    begin() {
+      count++;
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        if (--count === 0) {
+          for (const w of waiters) w();
+          waiters = [];
+        }
+      };
+    },
+    idle(timeoutMs: number): Promise<boolean> {
+      if (count === 0) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+    },
+    get count() {
+      return count;
+    },
+  };
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
+  Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+
+function createReadiness(runtime: Runtime, outbox: Outbox): Readiness {
+  let cached: { at: number; value: { ready: boolean; details: Record<string, unknown> } } | undefined;
+  const probe = async (f: () => Promise<void>) => {
+    try {
+      await withTimeout(f(), 1000);
+      return { ok: true } as const;
+    } catch (error) {
+      return { ok: false, error: (error as Error).message } as const;
+    }
+  };
+  return {
+    async check() {
+      if (cached && Date.now() - cached.at < 1000) return cached.value;
+      const [bus, state] = await Promise.all([probe(() => runtime.bus.ping()), probe(() => runtime.state.ping())]);
+      const spool = outbox.stats();
+      const value = {
+        ready: bus.ok && state.ok,
+        details: {
+          bus: { kind: runtime.bus.kind, ...bus },
+          state: { kind: runtime.state.kind, ...state, ...(state.ok ? {} : { stitching: 'degraded: only x-insitu-conversation-id stitches turns' }) },
+          spool: { pending: spool.pending, pending_bytes: spool.pendingBytes, from_disk: spool.fromDisk, bus_healthy: spool.busHealthy },
+        },
+      };
+      cached = { at: Date.now(), value };
+      return value;
+    },
+  };
+}
+
+export async function startProxy(runtime: Runtime, options: { port?: number; host?: string } = {}): Promise<ProxyServer> {
+  const { config, logger } = runtime;
+  const log = logger.child('proxy');
+  const outbox = openOutbox({ dir: spoolDir(config), bus: runtime.bus, queueLimit: config.publish.queue, batchSize: config.publish.batch, lingerMs: config.publish.lingerMs, logger: log.child('outbox') });
+  const upstream = createUpstream(config.upstream);
+  const inflight = createInflight();
+  const app = createProxyApp({
+    upstream,
+    stitcher: createStitcher({ state: runtime.state, ttlSeconds: config.conversationTtlSeconds, timeoutMs: config.stateTimeoutMs, logger: log }),
+    recorder: createTurnRecorder({ outbox, maxEventBytes: config.maxEventBytes }),
+    inflight,
+    readiness: createReadiness(runtime, outbox),
+    maxBodyBytes: config.maxBodyBytes,
+    defaultTenant: config.defaultTenant,
+    logger: log,
+  });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeouts
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0; // streamed answers may legitimately last minutes
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? config.port, options.host ?? config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host ?? config.host;
+  const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+  log.info('proxy listening', { url, upstream: upstream.displayBase, bus: runtime.bus.kind, state: runtime.state.kind });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    outbox,
+    close() {
+      closing ??= (async () => {
+        const deadline = Date.now() + config.shutdownTimeoutMs;
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const drained = await inflight.idle(config.shutdownTimeoutMs);
+        if (!drained) log.warn('shutdown timeout: cutting in-flight requests', { inflight: inflight.count });
+        server.closeAllConnections();
+        await serverClosed;
+        const flushed = await outbox.drain(Math.max(0, deadline - Date.now()));
+        const left = outbox.stats();
+        if (!flushed) log.warn('publish queue not drained; events stay in the spool for the next start', { pending: left.pending });
+        await outbox.close();
+        upstream.close();
+        log.info('proxy stopped', { published: left.published, spooled: left.pending });
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,286 @@
+// The embedded bus: Kafka's model (topics, keyed partitions, consumer groups with committed offsets) in one
+// process, durable to files under <dataDir>/bus so a restart resumes where it left off.
+//
+// Layout: topics/<topic>/meta.json ({partitions}), topics/<topic>/<partition>.log (one JSON line per record:
+// {k, v, h, ts}); groups/<group>.json ({"<topic>/<partition>": next offset}). An offset is the byte position
+// of a record's line, so offsets increase within a partition and need no index. Appends are single write(2)
+// calls on O_APPEND descriptors: a crash loses at most what the OS had not written, and another process
+// (`insitu tap`) can follow the files; readers consume only complete lines.
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EventEmitter } from 'node:events';
+import { BusError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { partitionForKey } from './partitioner.js';
+import type { Bus, DeliveredRecord, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from './types.js';
+
+const NAME = /^[A-Za-z0-9._-]{1,200}$/;
+const MAX_READ = 1024 * 1024;
+const POLL_MS = 250;
+const RETRY_MS = 500;
+
+interface StoredRecord {
+  k: string;
+  v: string;
+  h?: Record<string, string>;
+  ts: number;
+}
+
+interface Partition {
+  fd: number;
+  path: string;
+}
+
+interface Topic {
+  partitions: Partition[];
+}
+
+export interface EmbeddedBusOptions {
+  dataDir: string;
+  defaultPartitions: number;
+  logger: Logger;
+  pollMs?: number;
+}
+
+export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
+  const root = join(options.dataDir, 'bus');
+  const topicsDir = join(root, 'topics');
+  const groupsDir = join(root, 'groups');
+  mkdirSync(topicsDir, { recursive: true });
+  mkdirSync(groupsDir, { recursive: true });
+  const topics = new Map<string, Topic>();
+  const appended = new EventEmitter();
+  appended.setMaxListeners(0);
+  const groups = new Map<string, GroupState>();
+  const pollMs = options.pollMs ?? POLL_MS;
+  let closed = false;
+
+  const checkName = (kind: string, name: string) => {
+    if (!NAME.test(name) || name === '.' || name === '..') throw new BusError(`invalid ${kind} name '${name}'`);
+  };
+
+  function openTopic(name: string, partitionsIfNew: number): Topic {
+    const existing = topics.get(name);
+    if (existing) return existing;
+    checkName('topic', name);
+    const dir = join(topicsDir, name);
+    const metaPath = join(dir, 'meta.json');
+    let partitions = partitionsIfNew;
+    if (existsSync(metaPath)) {
+      partitions = (JSON.parse(readFileSync(metaPath, 'utf8')) as { partitions: number }).partitions;
+    } else {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(metaPath + '.tmp', JSON.stringify({ partitions }));
+      renameSync(metaPath + '.tmp', metaPath);
+    }
+    const topic: Topic = { partitions: [] };
+    for (let p = 0; p < partitions; p++) {
+      const path = join(dir, `${p}.log`);
+      topic.partitions.push({ fd: openSync(path, 'a+'), path });
+    }
+    topics.set(name, topic);
+    return topic;
+  }
+
+  function readGroupOffsets(group: string): Record<string, number> {
+    const path = join(groupsDir, `${group}.json`);
+    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, number>) : {};
+  }
+
+  function groupState(group: string): GroupState {
+    let state = groups.get(group);
+    if (!state) {
+      checkName('group', group);
+      state = { offsets: readGroupOffsets(group), members: [], ephemeral: false };
+      groups.set(group, state);
+    }
+    return state;
+  }
+
+  function commit(group: string, state: GroupState) {
+    if (state.ephemeral) return;
+    const path = join(groupsDir, `${group}.json`);
+    writeFileSync(path + '.tmp', JSON.stringify(state.offsets));
+    renameSync(path + '.tmp', path);
+  }
+
+  /** Reads complete lines from `position`; returns the records and the position after the last one. */
+  function readBatch(topic: string, partition: number, part: Partition, position: number): { records: DeliveredRecord[]; next: number } {
+    const size = fstatSync(part.fd).size;
+    if (position >= size) return { records: [], next: position };
+    let length = Math.min(size - position, MAX_READ);
+    let buffer = Buffer.allocUnsafe(length);
+    let read = readSync(part.fd, buffer, 0, length, position);
+    let end = buffer.lastIndexOf(10, read - 1);
+    while (end < 0 && position + read < size) {
+      // A line longer than MAX_READ: grow until it is complete.
+      length = Math.min(size - position, length * 2);
+      buffer = Buffer.allocUnsafe(length);
+      read = readSync(part.fd, buffer, 0, length, position);
+      end = buffer.lastIndexOf(10, read - 1);
+    }
+    if (end < 0) return { records: [], next: position }; // only a partial line so far
+    const records: DeliveredRecord[] = [];
+    let start = 0;
+    while (start <= end) {
+      const newline = buffer.indexOf(10, start);
+      const stored = JSON.parse(buffer.toString('utf8', start, newline)) as StoredRecord;
+      records.push({ topic, partition, offset: String(position + start), key: stored.k, value: stored.v, headers: stored.h ?? {}, timestamp: stored.ts });
+      start = newline + 1;
+    }
+    return { records, next: position + end + 1 };
+  }
+
+  function waitForAppend(topic: string, partition: number, stop: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const event = `${topic}/${partition}`;
+      const done = () => {
+        clearTimeout(timer);
+        appended.off(event, done);
+        stop.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, pollMs);
+      appended.on(event, done);
+      stop.addEventListener('abort', done);
+    });
+  }
+
+  function startMember(member: Member, group: string, state: GroupState, subscription: SubscribeOptions) {
+    for (const { topic, partition } of member.assigned) {
+      const part = openTopic(topic, options.defaultPartitions).partitions[partition]!;
+      const key = `${topic}/${partition}`;
+      if (state.offsets[key] === undefined) {
+        state.offsets[key] = subscription.fromBeginning ? 0 : fstatSync(part.fd).size;
+        commit(group, state);
+      }
+      const loop = (async () => {
+        while (!member.stop.signal.aborted) {
+          const position = state.offsets[key]!;
+          const { records, next } = readBatch(topic, partition, part, position);
+          if (records.length === 0) {
+            await waitForAppend(topic, partition, member.stop.signal);
+            continue;
+          }
+          try {
+            await subscription.handler(records);
+          } catch (error) {
+            subscription.onError?.(error, records);
+            if (!subscription.onError) options.logger.warn('handler failed; retrying batch', { group, topic, partition, error });
+            await sleep(RETRY_MS, member.stop.signal);
+            continue;
+          }
+          state.offsets[key] = next;
+          commit(group, state);
+        }
+      })();
+      member.loops.push(loop);
+    }
+  }
+
+  /** Splits every partition of the group's topics among its members (round-robin), restarting loops. */
+  async function rebalance(group: string, state: GroupState) {
+    for (const member of state.members) {
+      member.stop.abort();
+      await Promise.allSettled(member.loops);
+      member.loops = [];
+      member.assigned = [];
+      member.stop = new AbortController();
+    }
+    const active = state.members.filter((m) => !m.leaving);
+    const all = new Set<string>();
+    for (const m of active) for (const t of m.options.topics) all.add(t);
+    const slots: { topic: string; partition: number }[] = [];
+    for (const t of [...all].sort()) {
+      const topic = openTopic(t, options.defaultPartitions);
+      for (let p = 0; p < topic.partitions.length; p++) slots.push({ topic: t, partition: p });
+    }
+    let i = 0;
+    for (const slot of slots) {
+      const candidates = active.filter((m) => m.options.topics.includes(slot.topic));
+      if (candidates.length === 0) continue;
+      candidates[i++ % candidates.length]!.assigned.push(slot);
+    }
+    for (const m of active) startMember(m, group, state, m.options);
+  }
+
+  return {
+    kind: 'embedded',
+    async ensureTopics(specs: TopicSpec[]) {
+      for (const spec of specs) openTopic(spec.name, spec.partitions);
+    },
+    async publish(records: OutgoingRecord[]) {
+      if (closed) throw new BusError('embedded bus is closed');
+      // Group per partition so each partition gets one write(2).
+      const batches = new Map<Partition, { topic: string; partition: number; lines: string[] }>();
+      for (const record of records) {
+        const topic = openTopic(record.topic, options.defaultPartitions);
+        const partition = partitionForKey(record.key, topic.partitions.length);
+        const part = topic.partitions[partition]!;
+        let batch = batches.get(part);
+        if (!batch) batches.set(part, (batch = { topic: record.topic, partition, lines: [] }));
+        const stored: StoredRecord = { k: record.key, v: record.value, ts: record.timestamp ?? Date.now() };
+        if (record.headers && Object.keys(record.headers).length > 0) stored.h = record.headers;
+        batch.lines.push(JSON.stringify(stored) + '\n');
+      }
+      for (const [part, batch] of batches) {
+        writeSync(part.fd, batch.lines.join(''));
+        appended.emit(`${batch.topic}/${batch.partition}`);
+      }
+    },
+    async subscribe(subscribeOptions: SubscribeOptions): Promise<Subscription> {
+      if (closed) throw new BusError('embedded bus is closed');
+      for (const t of subscribeOptions.topics) openTopic(t, options.defaultPartitions);
+      const state = groupState(subscribeOptions.group);
+      state.ephemeral = subscribeOptions.ephemeral === true;
+      const member: Member = { options: subscribeOptions, assigned: [], loops: [], stop: new AbortController(), leaving: false };
+      state.members.push(member);
+      await rebalance(subscribeOptions.group, state);
+      return {
+        close: async () => {
+          if (member.leaving) return;
+          member.leaving = true;
+          await rebalance(subscribeOptions.group, state);
+          state.members = state.members.filter((m) => m !== member);
+        },
+      };
+    },
+    async ping() {
+      if (closed) throw new BusError('embedded bus is closed');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const state of groups.values()) {
+        for (const m of state.members) m.stop.abort();
+        await Promise.allSettled(state.members.flatMap((m) => m.loops));
+      }
+      for (const topic of topics.values()) for (const p of topic.partitions) closeSync(p.fd);
+      topics.clear();
+    },
+  };
+}
+
+interface Member {
+  options: SubscribeOptions;
+  assigned: { topic: string; partition: number }[];
+  loops: Promise<void>[];
+  stop: AbortController;
+  leaving: boolean;
+}
+
+interface GroupState {
+  ephemeral: boolean;
+  offsets: Record<string, number>;
+  members: Member[];
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

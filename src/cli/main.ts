@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// The `insitu` command.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CONSUMERS, findConsumer, type RunningConsumer } from '../../consumers/index.js';
+import { startProxy, type ProxyServer } from '../../proxy/server.js';
+import { loadConfig, type Config } from '../config.js';
+import { ConfigError, InsituError } from '../errors.js';
+import { EVENT_SCHEMAS } from '../events/validate.js';
+import { createLogger, type Logger } from '../log.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { ALL_TOPICS } from '../topics.js';
+
+const USAGE = `insitu: in-situ feedback middleware for chat models
+
+Usage:
+  insitu up                      proxy and every consumer in one process (embedded bus unless INSITU_KAFKA_BROKERS)
+  insitu proxy                   the OpenAI-compatible proxy only
+  insitu consume <name>          one consumer (${CONSUMERS.map((c) => c.name).join(', ') || 'none registered yet'})
+  insitu tap <topic> [--from-beginning] [--limit N]
+                                 print a topic's events as JSON lines (topics: ${ALL_TOPICS.join(', ')})
+  insitu schemas [--write DIR | --check DIR]
+                                 print, write or check the JSON Schema files of the events (default DIR: schemas)
+
+Configuration comes from INSITU_* environment variables (see README.md).`;
+
+class UsageError extends InsituError {}
+
+function flag(args: string[], name: string): boolean {
+  const i = args.indexOf(name);
+  if (i < 0) return false;
+  args.splice(i, 1);
+  return true;
+}
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+  args.splice(i, 2);
+  return value;
+}
+
+/** Runs until SIGTERM/SIGINT, then closes everything in order; a second signal exits at once. */
+function untilSignal(logger: Logger, close: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        logger.warn('second signal: exiting now', { signal });
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info('stopping', { signal });
+      close().then(resolve, (error) => {
+        logger.error('error while stopping', { error });
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+async function serve(config: Config, logger: Logger, withProxy: boolean, consumerNames: string[]): Promise<void> {
+  const runtime: Runtime = await openRuntime(config, logger);
+  let proxy: ProxyServer | undefined;
+  const consumers: RunningConsumer[] = [];
+  try {
+    if (withProxy) proxy = await startProxy(runtime);
+    for (const name of consumerNames) consumers.push(await findConsumer(name)!.start(runtime));
+  } catch (error) {
+    await proxy?.close();
+    await runtime.close();
+    throw error;
+  }
+  if (proxy) process.stdout.write(`insitu: proxy on ${proxy.url}/v1 (bus: ${runtime.bus.kind}, state: ${runtime.state.kind})\n`);
+  await untilSignal(logger, async () => {
+    await proxy?.close();
+    await Promise.allSettled(consumers.map((c) => c.close()));
+    await runtime.close();
+  });
+}
+
+async function tap(config: Config, logger: Logger, args: string[]): Promise<void> {
+  const fromBeginning = flag(args, '--from-beginning');
+  const limitText = option(args, '--limit');
+  const limit = limitText === undefined ? Infinity : Number(limitText);
+  if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit needs a positive integer');
+  const topic = args.shift();
+  if (!topic) throw new UsageError('tap needs a topic');
+  if (!(ALL_TOPICS as string[]).includes(topic)) throw new UsageError(`unknown topic '${topic}' (known: ${ALL_TOPICS.join(', ')})`);
+  const runtime = await openRuntime(config, logger);
+  let printed = 0;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const subscription = await runtime.bus.subscribe({
+    group: `insitu-tap-${randomBytes(4).toString('hex')}`,
+    topics: [topic],
+    fromBeginning,
+    ephemeral: true,
+    handler: async (records) => {
+      for (const r of records) {
+        if (printed >= limit) break;
+        process.stdout.write(r.value.replace(/\n/g, ' ') + '\n');
+        if (++printed >= limit) finish();
+      }
+    },
+  });
+  const signalled = untilSignal(logger, async () => undefined);
+  await Promise.race([finished, signalled]);
+  await subscription.close();
+  await runtime.close();
+}
+
+function schemas(args: string[]): void {
+  const write = option(args, '--write');
+  const check = option(args, '--check');
+  if (!write && !check) {
+    for (const s of EVENT_SCHEMAS) process.stdout.write(JSON.stringify(s.schema, null, 2) + '\n');
+    return;
+  }
+  const dir = (write ?? check)!;
+  const stale: string[] = [];
+  if (write) mkdirSync(dir, { recursive: true });
+  for (const s of EVENT_SCHEMAS) {
+    const path = join(dir, s.file);
+    const text = JSON.stringify(s.schema, null, 2) + '\n';
+    if (write) writeFileSync(path, text);
+    else {
+      let current = '';
+      try {
+        current = readFileSync(path, 'utf8');
+      } catch {
+        // missing counts as stale
+      }
+      if (current !== text) stale.push(path);
+    }
+  }
+  if (stale.length) throw new UsageError(`schema files out of date: ${stale.join(', ')} (run: insitu schemas --write ${dir})`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = [...argv];
+  const command = args.shift();
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE + '\n');
+    return command ? 0 : 2;
+  }
+  try {
+    if (command === 'schemas') {
+      schemas(args);
+      return 0;
+    }
+    const config = loadConfig();
+    const logger = createLogger({ level: config.logLevel });
+    switch (command) {
+      case 'up':
+        await serve(config, logger, true, CONSUMERS.map((c) => c.name));
+        return 0;
+      case 'proxy':
+        await serve(config, logger, true, []);
+        return 0;
+      case 'consume': {
+        const name = args.shift();
+        if (!name || !findConsumer(name)) throw new UsageError(`consume needs a consumer name: ${CONSUMERS.map((c) => c.name).join(', ') || 'none registered yet'}`);
+        await serve(config, logger, false, [name]);
+        return 0;
+      }
+      case 'tap':
+        await tap(config, logger, args);
+        return 0;
+      default:
+        throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`insitu: invalid configuration: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`insitu: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`insitu: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

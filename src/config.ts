@@ -1,0 +1,245 @@
+// Configuration: every env var Insitu reads is declared once here, parsed and validated once at start-up
+// into a typed object that is passed down. Nothing else reads process.env.
+import { ConfigError } from './errors.js';
+import type { LogLevel } from './log.js';
+
+type Parsed = string | number | boolean | string[] | undefined;
+
+interface VariableSpec {
+  name: string;
+  description: string;
+  /** Default as the user would write it in the environment; undefined = unset. */
+  default?: string;
+  /** Marks a secret: never printed, logged or echoed in an error. */
+  secret?: boolean;
+  parse: (raw: string, name: string) => Parsed;
+}
+
+const fail = (name: string, detail: string): never => {
+  throw new ConfigError(name, detail);
+};
+
+const integer =
+  (min: number, max: number) =>
+  (raw: string, name: string): number => {
+    if (!/^-?\d+$/.test(raw.trim())) fail(name, `expected an integer, got '${raw}'`);
+    const n = Number(raw.trim());
+    if (n < min || n > max) fail(name, `expected an integer from ${min} to ${max}, got ${n}`);
+    return n;
+  };
+
+const bytes =
+  (min: number) =>
+  (raw: string, name: string): number => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?\s*$/i.exec(raw);
+    if (!m) return fail(name, `expected a size like 4mb, 512kb or 1048576, got '${raw}'`);
+    const unit = (m[2] ?? 'b').toLowerCase()[0] as 'b' | 'k' | 'm' | 'g';
+    const n = Math.floor(Number(m[1]) * { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[unit]);
+    if (n < min) fail(name, `must be at least ${min} bytes, got ${n}`);
+    return n;
+  };
+
+const boolean = (raw: string, name: string): boolean => {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  return fail(name, `expected true or false, got '${raw}'`);
+};
+
+const oneOf =
+  <T extends string>(...values: T[]) =>
+  (raw: string, name: string): T => {
+    const v = raw.trim().toLowerCase() as T;
+    if (!values.includes(v)) fail(name, `expected one of ${values.join(', ')}, got '${raw}'`);
+    return v;
+  };
+
+const text = (raw: string): string => raw;
+
+const httpUrl = (raw: string, name: string): string => {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return fail(name, `expected an http(s) URL, got '${redactUrl(raw)}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(name, `expected an http(s) URL, got '${redactUrl(raw)}'`);
+  return raw.trim().replace(/\/+$/, '');
+};
+
+const redisUrl = (raw: string, name: string): string => {
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw.trim())) fail(name, `expected redis://host:port[/db] or rediss://..., got '${redactUrl(raw)}'`);
+  return raw.trim();
+};
+
+const brokerList = (raw: string, name: string): string[] => {
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) fail(name, 'expected host:port[,host:port...]');
+  for (const b of list) if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(b)) fail(name, `expected host:port, got '${b}'`);
+  return list;
+};
+
+const identifier = (raw: string, name: string): string => {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw)) fail(name, `expected 1-64 characters of A-Z a-z 0-9 . _ -, got '${raw}'`);
+  return raw;
+};
+
+/** Removes user:password@ from a URL so it can appear in a message. */
+export function redactUrl(raw: string): string {
+  return raw.replace(/\/\/[^/@\s]*@/, '//***@');
+}
+
+export const VARIABLES = [
+  // HTTP proxy
+  { name: 'INSITU_PORT', default: '8080', description: 'Port the proxy listens on.', parse: integer(0, 65535) },
+  { name: 'INSITU_HOST', default: '0.0.0.0', description: 'Address the proxy binds.', parse: text },
+  { name: 'INSITU_UPSTREAM_URL', default: 'https://api.openai.com/v1', description: 'Base URL of the OpenAI-compatible model server the proxy forwards to (e.g. http://127.0.0.1:9000/v1 for a local vLLM).', parse: httpUrl },
+  { name: 'INSITU_UPSTREAM_API_KEY', description: "API key sent upstream as a Bearer token. Unset: the client's own Authorization header is passed through.", secret: true, parse: text },
+  { name: 'INSITU_UPSTREAM_CONNECT_TIMEOUT_MS', default: '10000', description: 'Time allowed to open a connection upstream before answering 504.', parse: integer(1, 3_600_000) },
+  { name: 'INSITU_UPSTREAM_TIMEOUT_MS', default: '600000', description: 'Time allowed for the upstream response headers (first byte) before answering 504.', parse: integer(1, 86_400_000) },
+  { name: 'INSITU_UPSTREAM_IDLE_TIMEOUT_MS', default: '300000', description: 'Longest silence allowed between two chunks of an upstream response before it is cut.', parse: integer(1, 86_400_000) },
+  { name: 'INSITU_MAX_BODY', default: '4mb', description: 'Largest request body accepted (413 above it).', parse: bytes(1024) },
+  { name: 'INSITU_MAX_EVENT_BYTES', default: '900kb', description: 'Largest serialized event published; longer message contents are truncated to fit (and marked truncated). Keep it under the broker\'s max.message.bytes.', parse: bytes(16 * 1024) },
+  { name: 'INSITU_DEFAULT_TENANT', default: 'default', description: 'Tenant recorded on events when the request names none (header x-insitu-tenant).', parse: identifier },
+  { name: 'INSITU_CONVERSATION_TTL_S', default: '604800', description: 'How long conversation-stitching entries live in state (seconds).', parse: integer(60, 31_536_000) },
+  { name: 'INSITU_STATE_TIMEOUT_MS', default: '200', description: 'Longest the proxy waits on the state store for stitching before it starts a new conversation instead.', parse: integer(1, 60_000) },
+  { name: 'INSITU_SHUTDOWN_TIMEOUT_MS', default: '30000', description: 'On SIGTERM, how long in-flight requests and the publish queue may take to drain.', parse: integer(0, 600_000) },
+  // Data and runtime
+  { name: 'INSITU_DATA_DIR', default: './data', description: 'Directory for the publish spool and, on the embedded runtime, the bus logs and committed offsets.', parse: text },
+  { name: 'INSITU_PUBLISH_QUEUE', default: '10000', description: 'Events held in memory for publishing; beyond it they are read back from the spool file.', parse: integer(1, 10_000_000) },
+  { name: 'INSITU_PUBLISH_BATCH', default: '500', description: 'Most events sent to the bus in one batch.', parse: integer(1, 100_000) },
+  { name: 'INSITU_PUBLISH_LINGER_MS', default: '5', description: 'How long the publisher waits to fill a batch.', parse: integer(0, 10_000) },
+  { name: 'INSITU_BUS_PARTITIONS', default: '6', description: 'Partitions of each topic Insitu creates (embedded bus and Kafka).', parse: integer(1, 10_000) },
+  { name: 'INSITU_LOG_LEVEL', default: 'info', description: 'debug, info, warn, error or silent.', parse: oneOf<LogLevel>('debug', 'info', 'warn', 'error', 'silent') },
+  // Kafka
+  { name: 'INSITU_KAFKA_BROKERS', description: 'Comma-separated Kafka bootstrap brokers. Set: Kafka runtime via kafkajs. Unset: embedded in-process bus.', parse: brokerList },
+  { name: 'INSITU_KAFKA_CLIENT_ID', default: 'insitu', description: 'Kafka client id.', parse: identifier },
+  { name: 'INSITU_KAFKA_REPLICATION', default: '-1', description: 'Replication factor of topics Insitu creates (-1: broker default).', parse: integer(-1, 100) },
+  { name: 'INSITU_KAFKA_CREATE_TOPICS', default: 'true', description: 'Create missing topics at start-up.', parse: boolean },
+  { name: 'INSITU_KAFKA_IDEMPOTENT', default: 'true', description: 'Idempotent producer (needs broker support; turn off for brokers without it).', parse: boolean },
+  { name: 'INSITU_KAFKA_REQUEST_TIMEOUT_MS', default: '10000', description: 'Kafka request timeout; a publish slower than this is retried from the spool.', parse: integer(100, 600_000) },
+  { name: 'INSITU_KAFKA_SESSION_TIMEOUT_MS', default: '30000', description: 'Consumer group session timeout.', parse: integer(1000, 3_600_000) },
+  { name: 'INSITU_KAFKA_HEARTBEAT_MS', default: '3000', description: 'Consumer heartbeat interval (well under the session timeout).', parse: integer(100, 600_000) },
+  { name: 'INSITU_KAFKA_MAX_WAIT_MS', default: '250', description: 'Longest a consumer fetch waits for new records (lower: less latency, more requests).', parse: integer(10, 60_000) },
+  { name: 'INSITU_CONSUMER_CONCURRENCY', default: '1', description: 'Partitions a consumer processes concurrently (order is kept within each partition, so per conversation).', parse: integer(1, 1000) },
+  { name: 'INSITU_KAFKA_SSL', default: 'false', description: 'Connect to Kafka over TLS.', parse: boolean },
+  { name: 'INSITU_KAFKA_SASL_MECHANISM', description: 'SASL mechanism: plain, scram-sha-256 or scram-sha-512 (unset: no SASL).', parse: oneOf('plain', 'scram-sha-256', 'scram-sha-512') },
+  { name: 'INSITU_KAFKA_SASL_USERNAME', description: 'SASL user name.', parse: text },
+  { name: 'INSITU_KAFKA_SASL_PASSWORD', description: 'SASL password.', secret: true, parse: text },
+  // Redis
+  { name: 'INSITU_REDIS_URL', description: 'Redis URL (redis://host:6379/0). Set: state in Redis. Unset: in-memory state.', secret: true, parse: redisUrl },
+  { name: 'INSITU_STATE_MAX_KEYS', default: '100000', description: 'In-memory state only: most keys kept (least recently written are evicted first).', parse: integer(100, 100_000_000) },
+] as const satisfies readonly VariableSpec[];
+
+export type VariableName = (typeof VARIABLES)[number]['name'];
+
+export interface Config {
+  port: number;
+  host: string;
+  upstream: {
+    url: string;
+    apiKey: string | undefined;
+    connectTimeoutMs: number;
+    timeoutMs: number;
+    idleTimeoutMs: number;
+  };
+  maxBodyBytes: number;
+  maxEventBytes: number;
+  defaultTenant: string;
+  conversationTtlSeconds: number;
+  stateTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  dataDir: string;
+  publish: { queue: number; batch: number; lingerMs: number };
+  partitions: number;
+  logLevel: LogLevel;
+  kafka:
+    | {
+        brokers: string[];
+        clientId: string;
+        replicationFactor: number;
+        createTopics: boolean;
+        idempotent: boolean;
+        requestTimeoutMs: number;
+        sessionTimeoutMs: number;
+        heartbeatIntervalMs: number;
+        maxWaitTimeMs: number;
+        ssl: boolean;
+        sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
+      }
+    | undefined;
+  redis: { url: string } | undefined;
+  stateMaxKeys: number;
+  consumerConcurrency: number;
+}
+
+/** Parses and validates the environment. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const values = new Map<string, Parsed>();
+  for (const spec of VARIABLES as readonly VariableSpec[]) {
+    const raw = env[spec.name];
+    const source = raw === undefined || raw === '' ? spec.default : raw;
+    values.set(spec.name, source === undefined ? undefined : spec.parse(source, spec.name));
+  }
+  const get = <T extends Parsed>(name: VariableName) => values.get(name) as T;
+
+  const brokers = get<string[] | undefined>('INSITU_KAFKA_BROKERS');
+  const mechanism = get<'plain' | 'scram-sha-256' | 'scram-sha-512' | undefined>('INSITU_KAFKA_SASL_MECHANISM');
+  let sasl: NonNullable<Config['kafka']>['sasl'];
+  if (mechanism) {
+    const username = get<string | undefined>('INSITU_KAFKA_SASL_USERNAME');
+    const password = get<string | undefined>('INSITU_KAFKA_SASL_PASSWORD');
+    if (!username) fail('INSITU_KAFKA_SASL_USERNAME', 'required when INSITU_KAFKA_SASL_MECHANISM is set');
+    if (!password) fail('INSITU_KAFKA_SASL_PASSWORD', 'required when INSITU_KAFKA_SASL_MECHANISM is set');
+    sasl = { mechanism, username: username!, password: password! };
+  }
+  const redis = get<string | undefined>('INSITU_REDIS_URL');
+
+  return {
+    port: get('INSITU_PORT'),
+    host: get('INSITU_HOST'),
+    upstream: {
+      url: get('INSITU_UPSTREAM_URL'),
+      apiKey: get('INSITU_UPSTREAM_API_KEY'),
+      connectTimeoutMs: get('INSITU_UPSTREAM_CONNECT_TIMEOUT_MS'),
+      timeoutMs: get('INSITU_UPSTREAM_TIMEOUT_MS'),
+      idleTimeoutMs: get('INSITU_UPSTREAM_IDLE_TIMEOUT_MS'),
+    },
+    maxBodyBytes: get('INSITU_MAX_BODY'),
+    maxEventBytes: get('INSITU_MAX_EVENT_BYTES'),
+    defaultTenant: get('INSITU_DEFAULT_TENANT'),
+    conversationTtlSeconds: get('INSITU_CONVERSATION_TTL_S'),
+    stateTimeoutMs: get('INSITU_STATE_TIMEOUT_MS'),
+    shutdownTimeoutMs: get('INSITU_SHUTDOWN_TIMEOUT_MS'),
+    dataDir: get('INSITU_DATA_DIR'),
+    publish: { queue: get('INSITU_PUBLISH_QUEUE'), batch: get('INSITU_PUBLISH_BATCH'), lingerMs: get('INSITU_PUBLISH_LINGER_MS') },
+    partitions: get('INSITU_BUS_PARTITIONS'),
+    logLevel: get('INSITU_LOG_LEVEL'),
+    kafka: brokers
+      ? {
+          brokers,
+          clientId: get('INSITU_KAFKA_CLIENT_ID'),
+          replicationFactor: get('INSITU_KAFKA_REPLICATION'),
+          createTopics: get('INSITU_KAFKA_CREATE_TOPICS'),
+          idempotent: get('INSITU_KAFKA_IDEMPOTENT'),
+          requestTimeoutMs: get('INSITU_KAFKA_REQUEST_TIMEOUT_MS'),
+          sessionTimeoutMs: get('INSITU_KAFKA_SESSION_TIMEOUT_MS'),
+          heartbeatIntervalMs: get('INSITU_KAFKA_HEARTBEAT_MS'),
+          maxWaitTimeMs: get('INSITU_KAFKA_MAX_WAIT_MS'),
+          ssl: get('INSITU_KAFKA_SSL'),
+          sasl,
+        }
+      : undefined,
+    redis: redis ? { url: redis } : undefined,
+    stateMaxKeys: get('INSITU_STATE_MAX_KEYS'),
+    consumerConcurrency: get('INSITU_CONSUMER_CONCURRENCY'),
+  };
+}
+
+/** Markdown table of every variable, for README.md (kept in sync by a test). */
+export function variablesTable(): string {
+  const rows = (VARIABLES as readonly VariableSpec[]).map(
+    (v) => `| \`${v.name}\` | ${v.default === undefined ? '(unset)' : `\`${v.default}\``} | ${v.description}${v.secret ? ' Secret: never logged.' : ''} |`,
+  );
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,27 @@
+// Runtime validation of events against their JSON Schemas (used at consumer boundaries and in tests).
+import { Ajv, type ValidateFunction } from 'ajv';
+import { TURN_EVENT_SCHEMA, type TurnEvent } from './turn.js';
+
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+
+export interface SchemaEntry {
+  title: string;
+  file: string;
+  schema: object;
+}
+
+/** Every event schema Insitu publishes; `insitu schemas --write` writes each to schemas/<file>. */
+export const EVENT_SCHEMAS: SchemaEntry[] = [{ title: 'TurnEvent', file: 'turn-event.schema.json', schema: TURN_EVENT_SCHEMA }];
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: string[] };
+
+function validator<T>(schema: object): (value: unknown) => ValidationResult<T> {
+  let compiled: ValidateFunction | undefined;
+  return (value) => {
+    compiled ??= ajv.compile(schema);
+    if (compiled(value)) return { ok: true, value: value as T };
+    return { ok: false, errors: (compiled.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`) };
+  };
+}
+
+export const validateTurnEvent = validator<TurnEvent>(TURN_EVENT_SCHEMA);

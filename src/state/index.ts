@@ -1,0 +1,13 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { createMemoryState } from './memory.js';
+import { createRedisState } from './redis.js';
+import type { StateStore } from './types.js';
+
+export type { StateStore, SetOptions } from './types.js';
+
+/** Redis when INSITU_REDIS_URL is set, memory otherwise. */
+export function createStateStore(config: Config, logger: Logger): StateStore {
+  if (config.redis) return createRedisState({ url: config.redis.url, commandTimeoutMs: Math.max(config.stateTimeoutMs, 1000), logger: logger.child('redis') });
+  return createMemoryState({ maxKeys: config.stateMaxKeys });
+}

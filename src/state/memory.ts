@@ -1,0 +1,70 @@
+// In-memory state for the embedded runtime: TTLs honoured, size bounded (least recently written evicted).
+import { StateError } from '../errors.js';
+import type { SetOptions, StateStore } from './types.js';
+
+interface Slot {
+  value: string;
+  expiresAt: number; // 0 = never
+}
+
+export function createMemoryState(options: { maxKeys: number; now?: () => number }): StateStore {
+  const now = options.now ?? Date.now;
+  const slots = new Map<string, Slot>();
+  let closed = false;
+
+  const live = (key: string): Slot | undefined => {
+    const slot = slots.get(key);
+    if (slot && slot.expiresAt !== 0 && slot.expiresAt <= now()) {
+      slots.delete(key);
+      return undefined;
+    }
+    return slot;
+  };
+  const write = (key: string, slot: Slot) => {
+    slots.delete(key); // re-insert so Map order is write order
+    slots.set(key, slot);
+    while (slots.size > options.maxKeys) slots.delete(slots.keys().next().value as string);
+  };
+  const check = () => {
+    if (closed) throw new StateError('memory state is closed');
+  };
+  // Expired keys are also dropped in the background so an idle process does not hold them.
+  const sweeper = setInterval(() => {
+    const t = now();
+    for (const [k, s] of slots) if (s.expiresAt !== 0 && s.expiresAt <= t) slots.delete(k);
+  }, 60_000);
+  sweeper.unref();
+
+  return {
+    kind: 'memory',
+    async get(key) {
+      check();
+      return live(key)?.value ?? null;
+    },
+    async set(key, value, opts: SetOptions = {}) {
+      check();
+      if (opts.onlyIfAbsent && live(key)) return false;
+      write(key, { value, expiresAt: opts.ttlMs ? now() + opts.ttlMs : 0 });
+      return true;
+    },
+    async del(key) {
+      check();
+      slots.delete(key);
+    },
+    async incr(key, opts = {}) {
+      check();
+      const current = live(key);
+      const next = (current ? Number(current.value) || 0 : 0) + 1;
+      write(key, { value: String(next), expiresAt: opts.ttlMs ? now() + opts.ttlMs : (current?.expiresAt ?? 0) });
+      return next;
+    },
+    async ping() {
+      check();
+    },
+    async close() {
+      closed = true;
+      clearInterval(sweeper);
+      slots.clear();
+    },
+  };
+}
