@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CONSUMERS, findConsumer, type RunningConsumer } from '../../consumers/index.js';
 import { startProxy, type ProxyServer } from '../../proxy/server.js';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, variablesTable, type Config } from '../config.js';
 import { ConfigError, InsituError } from '../errors.js';
 import { EVENT_SCHEMAS } from '../events/validate.js';
 import { createLogger, type Logger } from '../log.js';
@@ -21,7 +21,8 @@ Usage:
   insitu tap <topic> [--from-beginning] [--limit N]
                                  print a topic's events as JSON lines (topics: ${ALL_TOPICS.join(', ')})
   insitu schemas [--write DIR | --check DIR]
-                                 print, write or check the JSON Schema files of the events (default DIR: schemas)
+                                 print, write or check the JSON Schema files of the events
+  insitu env                     every configuration variable with its default (a Markdown table)
 
 Configuration comes from INSITU_* environment variables (see README.md).`;
 
@@ -150,6 +151,10 @@ export async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   try {
+    if (command === 'env') {
+      process.stdout.write(variablesTable() + '\n');
+      return 0;
+    }
     if (command === 'schemas') {
       schemas(args);
       return 0;

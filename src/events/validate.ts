@@ -1,8 +1,9 @@
 // Runtime validation of events against their JSON Schemas (used at consumer boundaries and in tests).
-import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
 import { TURN_EVENT_SCHEMA, type TurnEvent } from './turn.js';
 
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
 
 export interface SchemaEntry {
   title: string;

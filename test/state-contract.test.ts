@@ -1,0 +1,74 @@
+// One contract, two state stores: Redis (ioredis against 127.0.0.1:6379) and memory.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createMemoryState } from '../src/state/memory.js';
+import { createRedisState } from '../src/state/redis.js';
+import type { StateStore } from '../src/state/types.js';
+import { silentLogger } from '../src/log.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function stateContract(name: string, store: StateStore) {
+  const k = (s: string) => `insitu-test:${randomBytes(4).toString('hex')}:${s}`;
+  describe(`state contract: ${name}`, () => {
+    after(() => store.close());
+    test('get/set/del', async () => {
+      const key = k('a');
+      assert.equal(await store.get(key), null);
+      assert.equal(await store.set(key, 'v1'), true);
+      assert.equal(await store.get(key), 'v1');
+      await store.del(key);
+      assert.equal(await store.get(key), null);
+    });
+    test('onlyIfAbsent sets once', async () => {
+      const key = k('nx');
+      assert.equal(await store.set(key, 'first', { onlyIfAbsent: true, ttlMs: 10_000 }), true);
+      assert.equal(await store.set(key, 'second', { onlyIfAbsent: true, ttlMs: 10_000 }), false);
+      assert.equal(await store.get(key), 'first');
+    });
+    test('values expire after their TTL', async () => {
+      const key = k('ttl');
+      await store.set(key, 'v', { ttlMs: 80 });
+      assert.equal(await store.get(key), 'v');
+      await sleep(200);
+      assert.equal(await store.get(key), null);
+    });
+    test('incr counts atomically under concurrency and honours TTL', async () => {
+      const key = k('n');
+      const values = await Promise.all(Array.from({ length: 20 }, () => store.incr(key, { ttlMs: 10_000 })));
+      assert.deepEqual([...values].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
+      const short = k('short');
+      await store.incr(short, { ttlMs: 80 });
+      await sleep(200);
+      assert.equal(await store.incr(short, { ttlMs: 80 }), 1);
+    });
+    test('ping', async () => {
+      await store.ping();
+    });
+  });
+}
+
+stateContract('memory', createMemoryState({ maxKeys: 1000 }));
+stateContract('redis', createRedisState({ url: REDIS_URL, commandTimeoutMs: 1000, logger: silentLogger }));
+
+describe('memory state bounds', () => {
+  test('evicts the least recently written keys beyond maxKeys', async () => {
+    const store = createMemoryState({ maxKeys: 100 });
+    for (let i = 0; i < 150; i++) await store.set(`k${i}`, String(i));
+    assert.equal(await store.get('k0'), null);
+    assert.equal(await store.get('k49'), null);
+    assert.equal(await store.get('k50'), '50');
+    assert.equal(await store.get('k149'), '149');
+    await store.close();
+  });
+});
+
+describe('redis state when Redis is unreachable', () => {
+  test('fails fast with a StateError instead of hanging', async () => {
+    const store = createRedisState({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 300, logger: silentLogger });
+    await assert.rejects(store.get('x'), (e: Error) => e.name === 'StateError');
+    await store.close();
+  });
+});
