@@ -41,11 +41,11 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     connectionTimeout: Math.min(options.requestTimeoutMs, 5000),
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
     logLevel: KafkaLogLevel.WARN,
-    logCreator: () => ({ level, log: entry }) => {
-      const { message, ...rest } = entry.log as { message: string } & Record<string, unknown>;
-      // kafkajs reports every connection failure while a broker is down; keep them at debug/warn.
-      if (level <= KafkaLogLevel.WARN) log.warn(`kafkajs: ${message}`, { namespace: entry.namespace, broker: rest.broker });
-      else log.debug(`kafkajs: ${message}`, { namespace: entry.namespace });
+    logCreator: () => ({ namespace, level, log: entry }) => {
+      const { message, broker } = entry as { message?: string; broker?: string };
+      // kafkajs reports every connection failure while a broker is down; warn once per message is enough.
+      if (level <= KafkaLogLevel.WARN) log.warn(`kafkajs: ${message ?? ''}`, { namespace, broker });
+      else log.debug(`kafkajs: ${message ?? ''}`, { namespace });
     },
   });
 
@@ -139,12 +139,21 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       });
       await consumer.connect();
       await consumer.subscribe({ topics: sub.topics, fromBeginning: sub.fromBeginning ?? false });
+      // Resolve once the group is joined, so "only new records" means new from the caller's point of view.
+      const joined = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(30_000, c.sessionTimeoutMs * 2));
+        const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
+          clearTimeout(timer);
+          remove();
+          resolve();
+        });
+      });
       let stopping = false;
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: c.partitionsConsumedConcurrently,
-        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
           if (batch.messages.length === 0) return;
           const records: DeliveredRecord[] = batch.messages.map((m) => ({
             topic: batch.topic,
@@ -169,9 +178,11 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
             }
           }
           const last = records[records.length - 1]!;
+          resolveOffset(last.offset); // moves the fetch position past the batch
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
         },
       });
+      await joined;
       const subscription: Subscription = {
         close: async () => {
           stopping = true;

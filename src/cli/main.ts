@@ -89,7 +89,7 @@ async function tap(config: Config, logger: Logger, args: string[]): Promise<void
   const fromBeginning = flag(args, '--from-beginning');
   const limitText = option(args, '--limit');
   const limit = limitText === undefined ? Infinity : Number(limitText);
-  if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit needs a positive integer');
+  if (limitText !== undefined && (!Number.isInteger(limit) || limit <= 0)) throw new UsageError('--limit needs a positive integer');
   const topic = args.shift();
   if (!topic) throw new UsageError('tap needs a topic');
   if (!(ALL_TOPICS as string[]).includes(topic)) throw new UsageError(`unknown topic '${topic}' (known: ${ALL_TOPICS.join(', ')})`);
