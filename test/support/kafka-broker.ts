@@ -123,7 +123,8 @@ export async function startKafkaBroker(options: { port?: number; partitions?: nu
       port = await freePort();
     }
   }
-  let { child, bootstrap } = launched;
+  const bootstrap = launched.bootstrap; // stable: restart() reuses the port
+  let child = launched.child;
 
   const signalAndWait = async (signal: NodeJS.Signals) => {
     const current = child;
@@ -147,7 +148,7 @@ export async function startKafkaBroker(options: { port?: number; partitions?: nu
       let lastError: unknown;
       for (let attempt = 0; attempt < 5; attempt++) {
         try {
-          ({ child, bootstrap } = await launch(port, partitions));
+          child = (await launch(port, partitions)).child;
           return;
         } catch (err) {
           lastError = err;
