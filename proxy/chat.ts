@@ -27,6 +27,7 @@ export interface ChatHandlerDeps {
   logger: Logger;
 }
 
+const DONE_EVENT = Buffer.from('data: [DONE]');
 const noCompletion = (): ReadCompletion => ({ choices: [], model: null, usage: null, error: null });
 
 export function createChatHandler(deps: ChatHandlerDeps) {
@@ -100,8 +101,8 @@ export function createChatHandler(deps: ChatHandlerDeps) {
         record(stitch, { completion: noCompletion(), upstreamStatus: null, endedBy: 'client_abort', error: null, firstByteAt: null });
         return;
       }
-      sendError(res, failure.status, errorBody(failure.message, 'upstream_error', failure.code), insituHeaders(stitch));
       record(stitch, { completion: noCompletion(), upstreamStatus: null, endedBy: failure.status === 504 ? 'upstream_timeout' : 'upstream_error', error: { message: failure.message, type: failure.code }, firstByteAt: null });
+      sendError(res, failure.status, errorBody(failure.message, 'upstream_error', failure.code), insituHeaders(stitch));
       return;
     }
     const firstByteAt = performance.now();
@@ -126,29 +127,41 @@ export function createChatHandler(deps: ChatHandlerDeps) {
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve) => {
       let finished = false;
+      // The turn goes to the spool before the client sees the end of its response, so any answer a client
+      // has completed is durable: a JSON body is sent whole after recording; in a stream, the chunk that
+      // carries `data: [DONE]` (and anything after it) is held back until the turn is recorded.
+      let held: Buffer | undefined;
       const finish = (endedBy: string | null, error: UpstreamError | null) => {
         if (finished) return;
         finished = true;
-        if (!clientGone) {
-          if (error && isStream) {
-            // Headers are gone; tell an SSE client in-band, as OpenAI does, then end the stream.
-            res.end(`data: ${JSON.stringify(errorBody(error.message, 'upstream_error', error.code))}\n\n`);
-          } else if (error) {
-            res.destroy(); // a cut JSON body must not look complete
-          } else {
-            res.end();
-          }
-        }
         const text = decodeBody(chunks, upstreamRes.headers['content-encoding'] as string | undefined);
         const completion = isStream ? readCompletionStream(text) : readCompletionJson(text);
         const ended = clientGone ? 'client_abort' : endedBy;
         if (!ended && completion.choices.length > 0) stitcher.remember(chat.tenant, stitch, chat.body.messages, completion.choices.map((c) => c.message));
         record(stitch, { completion, upstreamStatus: status, endedBy: ended, error: error ? { message: error.message, type: error.code } : null, firstByteAt });
+        if (!clientGone) {
+          if (error && isStream) {
+            // Headers are gone; tell an SSE client in-band, as OpenAI does, then end the stream.
+            if (held) res.write(held);
+            res.end(`data: ${JSON.stringify(errorBody(error.message, 'upstream_error', error.code))}\n\n`);
+          } else if (error) {
+            res.destroy(); // a cut JSON body must not look complete
+          } else if (isStream) {
+            res.end(held);
+          } else {
+            res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+          }
+        }
         resolve();
       };
       upstreamRes.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
-        if (!clientGone && !res.write(chunk)) {
+        if (clientGone || !isStream) return;
+        if (held || chunk.includes(DONE_EVENT)) {
+          held = held ? Buffer.concat([held, chunk]) : chunk;
+          return;
+        }
+        if (!res.write(chunk)) {
           upstreamRes.pause();
           res.once('drain', () => upstreamRes.resume());
         }
@@ -201,11 +214,11 @@ async function relayUpstreamError(
     const v = upstreamRes.headers[name];
     if (typeof v === 'string') headers[name] = v;
   }
+  onDone(completion, 'upstream_error');
   if (passThrough) {
     sendError(res, status, body as ReturnType<typeof errorBody>, headers);
   } else {
     const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200);
     sendError(res, status, errorBody(`Upstream answered HTTP ${status}${snippet ? `: ${snippet}` : ''}`, status >= 500 ? 'upstream_error' : 'invalid_request_error', `upstream_http_${status}`), headers);
   }
-  onDone(completion, 'upstream_error');
 }

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openOutbox, spoolDir, type Outbox } from '../src/bus/index.js';
 import type { Runtime } from '../src/runtime.js';
+import { withTimeout } from '../src/timeout.js';
 import { createProxyApp, type Readiness } from './app.js';
 import { createStitcher } from './stitching.js';
 import { createTurnRecorder } from './turn-recorder.js';
@@ -47,9 +48,6 @@ function createInflight() {
     },
   };
 }
-
-const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
-  Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 
 function createReadiness(runtime: Runtime, outbox: Outbox): Readiness {
   let cached: { at: number; value: { ready: boolean; details: Record<string, unknown> } } | undefined;

@@ -12,6 +12,7 @@
 // INSITU_CONVERSATION_TTL_S are forgotten; the canonical form ignores whitespace at content edges and
 // content-part layout, so apps that re-serialise messages still match.
 import { digest, newConversationId } from '../src/ids.js';
+import { withTimeout } from '../src/timeout.js';
 import type { Logger } from '../src/log.js';
 import type { StateStore } from '../src/state/index.js';
 import type { AssistantMessage, RecordedMessage, StitchMethod } from '../src/events/turn.js';
@@ -76,17 +77,10 @@ export function createStitcher(options: StitcherOptions) {
   const stitchKey = (tenant: string, hash: string) => `insitu:stitch:${tenant}:${hash}`;
   const counterKey = (tenant: string, conversationId: string) => `insitu:turns:${tenant}:${conversationId}`;
 
-  const withTimeout = <T>(promise: Promise<T>): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`state store did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-      promise.then(
-        (v) => (clearTimeout(timer), resolve(v)),
-        (e) => (clearTimeout(timer), reject(e)),
-      );
-    });
+  const ask = <T>(promise: Promise<T>): Promise<T> => withTimeout(promise, options.timeoutMs, `state store did not answer within ${options.timeoutMs} ms`);
 
   async function nextIndex(tenant: string, conversationId: string): Promise<number> {
-    return (await withTimeout(options.state.incr(counterKey(tenant, conversationId), { ttlMs }))) - 1;
+    return (await ask(options.state.incr(counterKey(tenant, conversationId), { ttlMs }))) - 1;
   }
 
   /** Decides the conversation of a request. Never throws: state failures start a new conversation. */
@@ -94,7 +88,7 @@ export function createStitcher(options: StitcherOptions) {
     try {
       if (explicitId) return { conversationId: explicitId, turnIndex: await nextIndex(tenant, explicitId), method: 'header' };
       for (const prefix of continuationCandidates(messages)) {
-        const found = await withTimeout(options.state.get(stitchKey(tenant, historyHash(prefix))));
+        const found = await ask(options.state.get(stitchKey(tenant, historyHash(prefix))));
         if (found) return { conversationId: found, turnIndex: await nextIndex(tenant, found), method: 'derived' };
       }
       // New conversations take index 0 without a state write on the request path; remember() counts it.

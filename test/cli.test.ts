@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { startSimUpstream, type SimUpstream } from './support/sim-upstream.js';
-import { freePort } from './support/kafka-broker.js';
+import { freePort, startKafkaBroker } from './support/kafka-broker.js';
+import { readTopic } from './support/read-topic.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 let sim: SimUpstream;
@@ -74,6 +75,39 @@ describe('insitu CLI', () => {
     for (const t of turns) {
       assert.equal(t.finish_reason, 'stop');
       assert.equal(t.assistant.content, words);
+    }
+  });
+
+  test('SIGKILL while the broker is down loses no turn: the next start re-publishes the spool', async () => {
+    const broker = await startKafkaBroker({ partitions: 1 });
+    try {
+      const dataDir = mkdtempSync(join(tmpdir(), 'insitu-cli-'));
+      dirs.push(dataDir);
+      const port = await freePort();
+      const env = {
+        INSITU_PORT: String(port), INSITU_HOST: '127.0.0.1', INSITU_UPSTREAM_URL: sim.url, INSITU_DATA_DIR: dataDir, INSITU_LOG_LEVEL: 'error',
+        INSITU_KAFKA_BROKERS: broker.bootstrap, INSITU_KAFKA_REPLICATION: '1', INSITU_BUS_PARTITIONS: '1', INSITU_KAFKA_REQUEST_TIMEOUT_MS: '1000',
+      };
+      const first = insitu(['proxy'], env);
+      await first.ready;
+      await broker.kill();
+      const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'k', maxRetries: 0 });
+      const turnIds: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const { response } = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: `crash ${i}` }] }).withResponse();
+        turnIds.push(response.headers.get('x-insitu-turn-id')!);
+      }
+      first.child.kill('SIGKILL'); // no drain, no cursor flush: only what write(2) put in the spool survives
+      await first.exit;
+      await broker.restart();
+      const second = insitu(['proxy'], env);
+      await second.ready;
+      const records = await readTopic(broker.bootstrap, 'insitu.turns', 4);
+      assert.deepEqual(records.map((r) => JSON.parse(r.value).turn_id), turnIds);
+      second.child.kill('SIGTERM');
+      assert.equal(await second.exit, 0, second.stderr());
+    } finally {
+      await broker.stop();
     }
   });
 

@@ -2,15 +2,12 @@
 // insitu.turns keyed by conversation, stitching lives in Redis, and a broker outage loses nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
-import { createKafkaBus } from '../src/bus/kafka.js';
-import type { DeliveredRecord } from '../src/bus/types.js';
-import { silentLogger } from '../src/log.js';
 import { TOPICS } from '../src/topics.js';
 import { startKafkaBroker, type KafkaBroker } from './support/kafka-broker.js';
 import { startSimUpstream, type SimUpstream } from './support/sim-upstream.js';
 import { startInsitu, settle, type Insitu } from './support/insitu.js';
+import { readTopic } from './support/read-topic.js';
 
 let broker: KafkaBroker;
 let sim: SimUpstream;
@@ -37,28 +34,6 @@ after(async () => {
   await sim?.close();
   await broker?.stop();
 });
-
-/** Reads a topic from the beginning with a fresh group until `count` records arrived. */
-async function readTopic(bootstrap: string, count: number): Promise<DeliveredRecord[]> {
-  const bus = createKafkaBus({
-    brokers: [bootstrap], clientId: 'reader', ssl: false, idempotent: false, replicationFactor: 1, requestTimeoutMs: 3000,
-    consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 400, maxWaitTimeMs: 100, partitionsConsumedConcurrently: 1 }, logger: silentLogger,
-  });
-  const got: DeliveredRecord[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${got.length} of ${count}`)), 30_000);
-      void bus.subscribe({ group: `reader-${randomBytes(4).toString('hex')}`, topics: [TOPICS.turns], fromBeginning: true, handler: async (records) => {
-        got.push(...records);
-        if (got.length >= count) (clearTimeout(timer), resolve());
-      } }).catch(reject);
-    });
-    await settle(500); // anything beyond `count` (a duplicate) would show up here
-  } finally {
-    await bus.close();
-  }
-  return got;
-}
 
 describe('Kafka runtime with Redis state', () => {
   test('a 3-turn chat through the SDK lands on insitu.turns, one conversation, stitched through Redis', async () => {
@@ -99,7 +74,7 @@ describe('Kafka runtime with Redis state', () => {
 
     await broker.restart(); // a new, empty cluster on the same port
     assert.equal(await insitu.proxy.outbox.drain(30_000), true, 'spool drained after the broker returned');
-    const records = await readTopic(broker.bootstrap, 10);
+    const records = await readTopic(broker.bootstrap, TOPICS.turns, 10);
     const ids = records.map((r) => JSON.parse(r.value).turn_id as string);
     assert.equal(ids.length, 10, 'no duplicates');
     assert.deepEqual([...ids].sort(), [...outageIds].sort());

@@ -7,7 +7,10 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessageFunction
 import type { Model } from 'openai/resources/models';
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
 
-type FinishReason = ChatCompletion.Choice['finish_reason'];
+// Any string: non-OpenAI servers send others (e.g. vLLM's 'abort'); the SDK literals stay as autocompletion.
+type FinishReason = ChatCompletion.Choice['finish_reason'] | (string & {});
+// The wire value: the SDK types only know OpenAI's literals, so cast where the plan becomes a typed body.
+const asSdk = (r: FinishReason) => r as ChatCompletion.Choice['finish_reason'];
 
 export interface CompletionReply {
   kind: 'completion';
@@ -140,7 +143,7 @@ function completionBody(p: Plan): ChatCompletion {
     model: p.model,
     choices: Array.from({ length: p.n }, (_, index) => ({
       index,
-      finish_reason: p.finishReason,
+      finish_reason: asSdk(p.finishReason),
       logprobs: null,
       message: { role: 'assistant' as const, content: p.content, refusal: null, ...(p.toolCalls.length ? { tool_calls: p.toolCalls } : {}) },
     })),
@@ -167,7 +170,7 @@ function chunkEvents(p: Plan, includeUsage: boolean): ChatCompletionChunk[] {
       delta({ tool_calls: [{ index: i, id: t.id, type: 'function', function: { name: t.function.name, arguments: '' } }] });
       for (const piece of splitEvery(t.function.arguments, 6)) delta({ tool_calls: [{ index: i, function: { arguments: piece } }] });
     });
-    out.push(chunk([{ index, delta: {}, finish_reason: p.finishReason, logprobs: null }]));
+    out.push(chunk([{ index, delta: {}, finish_reason: asSdk(p.finishReason), logprobs: null }]));
   }
   if (includeUsage) out.push(chunk([], p.usage));
   return out;
