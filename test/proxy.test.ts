@@ -334,3 +334,30 @@ describe('secrets', () => {
     }
   });
 });
+
+describe('state store down', () => {
+  test('with Redis unreachable the proxy still serves and records; stitching degrades and /readyz says so', async () => {
+    const port = await freePort();
+    const degraded = await startInsitu({ INSITU_UPSTREAM_URL: sim.url, INSITU_REDIS_URL: `redis://127.0.0.1:${port}`, INSITU_STATE_TIMEOUT_MS: '100' });
+    try {
+      const first = await degraded.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+      const { response } = await degraded.client.chat.completions
+        .create({ model: 'm', messages: [{ role: 'user', content: 'hi' }, first.choices[0]!.message, { role: 'user', content: 'again' }] })
+        .withResponse();
+      const turn = await degraded.waitForTurn(response.headers.get('x-insitu-turn-id'));
+      assert.equal(turn.stitch, 'new'); // cannot derive without state
+      const pinned = await degraded.client.chat.completions
+        .create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-insitu-conversation-id': 'still-works' } })
+        .withResponse();
+      assert.equal(pinned.response.headers.get('x-insitu-conversation-id'), 'still-works');
+      const ready = await fetch(`${degraded.proxy.url}/readyz`);
+      assert.equal(ready.status, 503);
+      const body = (await ready.json()) as { state: { ok: boolean; stitching?: string }; bus: { ok: boolean } };
+      assert.equal(body.state.ok, false);
+      assert.equal(body.bus.ok, true);
+      assert.match(body.state.stitching ?? '', /degraded/);
+    } finally {
+      await degraded.close();
+    }
+  });
+});
