@@ -1,7 +1,8 @@
 // The proxy's HTTP surface (express): chat completions recorded, every other /v1 route passed through,
 // health and readiness for orchestrators. It knows HTTP and the OpenAI wire format, nothing of what
 // happens to turns after they are recorded.
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../src/log.js';
 import { createChatHandler, type InflightTracker } from './chat.js';
 import { errorBody, sendError } from './http-errors.js';
@@ -26,7 +27,11 @@ export interface ProxyAppDeps {
   logger: Logger;
 }
 
-export function createProxyApp(deps: ProxyAppDeps): Express {
+/**
+ * The request listener. POST /v1/chat/completions, the one hot route, is dispatched before express's router
+ * (which costs a few percent of the proxy's CPU per request); everything else goes through express.
+ */
+export function createProxyApp(deps: ProxyAppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -49,5 +54,8 @@ export function createProxyApp(deps: ProxyAppDeps): Express {
     deps.logger.error('unhandled error', { error });
     sendError(res, 500, errorBody('Internal proxy error.', 'server_error', 'internal_error'));
   });
-  return app;
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === 'POST' && req.url === '/v1/chat/completions') void chat(req, res);
+    else app(req, res);
+  };
 }

@@ -7,7 +7,8 @@
 //     conversation. A later request whose history before its newest user message has that hash (or, for tool
 //     results, whose history up to its last assistant message has it) continues that conversation.
 //  3. Otherwise (first message, a history the proxy never answered, or an edited history), a new conversation.
-// turn_index counts the turns recorded in the conversation (0 for the first).
+// turn_index is the turn's position in the conversation: 0 for the first, the continued turn's index + 1 for a
+// derived one (two regenerations of the same turn share an index), a per-conversation counter with the header.
 // Limits: an edited or regenerated history forks a new conversation; histories older than
 // INSITU_CONVERSATION_TTL_S are forgotten; the canonical form ignores whitespace at content edges and
 // content-part layout, so apps that re-serialise messages still match.
@@ -89,9 +90,10 @@ export function createStitcher(options: StitcherOptions) {
       if (explicitId) return { conversationId: explicitId, turnIndex: await nextIndex(tenant, explicitId), method: 'header' };
       for (const prefix of continuationCandidates(messages)) {
         const found = await ask(options.state.get(stitchKey(tenant, historyHash(prefix))));
-        if (found) return { conversationId: found, turnIndex: await nextIndex(tenant, found), method: 'derived' };
+        const space = found ? found.indexOf(' ') : -1;
+        if (found && space > 0) return { conversationId: found.slice(space + 1), turnIndex: Number(found.slice(0, space)) + 1, method: 'derived' };
       }
-      // New conversations take index 0 without a state write on the request path; remember() counts it.
+      // New conversations need no state write on the request path.
       return { conversationId: newConversationId(), turnIndex: 0, method: 'new' };
     } catch (error) {
       options.logger.warn('stitching degraded: state store unavailable', { error });
@@ -99,10 +101,13 @@ export function createStitcher(options: StitcherOptions) {
     }
   }
 
-  /** After a turn: lets the next request of this conversation find it. Never throws. */
+  /**
+   * After a turn: lets the next request of this conversation find it. The entry holds "<turn_index> <id>",
+   * so a derived continuation needs one read and no counter. Never throws.
+   */
   function remember(tenant: string, stitch: Stitch, messages: RecordedMessage[], answers: AssistantMessage[]): Promise<void> {
-    const writes: Promise<unknown>[] = answers.map((answer) => options.state.set(stitchKey(tenant, historyHash([...messages, answer])), stitch.conversationId, { ttlMs }));
-    if (stitch.method === 'new') writes.push(options.state.incr(counterKey(tenant, stitch.conversationId), { ttlMs }));
+    const value = `${stitch.turnIndex} ${stitch.conversationId}`;
+    const writes = answers.map((answer) => options.state.set(stitchKey(tenant, historyHash([...messages, answer])), value, { ttlMs }));
     return Promise.all(writes).then(
       () => undefined,
       (error) => options.logger.warn('could not store conversation continuation', { error }),

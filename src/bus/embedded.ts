@@ -1,8 +1,7 @@
 // The embedded bus: Kafka's model (topics, keyed partitions, consumer groups with committed offsets) in one
 // process, durable to files under <dataDir>/bus so a restart resumes where it left off.
 //
-// Layout: topics/<topic>/meta.json ({partitions}), topics/<topic>/<partition>.log (one JSON line per record:
-// {k, v, h, ts}); groups/<group>.json ({"<topic>/<partition>": next offset}). An offset is the byte position
+// Layout: topics/<topic>/meta.json ({partitions}), topics/<topic>/<partition>.log (one line per record, see record-line.ts); groups/<group>.json ({"<topic>/<partition>": next offset}). An offset is the byte position
 // of a record's line, so offsets increase within a partition and need no index. Appends are single write(2)
 // calls on O_APPEND descriptors: a crash loses at most what the OS had not written, and another process
 // (`insitu tap`) can follow the files; readers consume only complete lines.
@@ -12,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import { BusError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { partitionForKey } from './partitioner.js';
+import { decodeLine, encodeLine } from './record-line.js';
 import type { Bus, DeliveredRecord, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from './types.js';
 
 const NAME = /^[A-Za-z0-9._-]{1,200}$/;
@@ -19,9 +19,8 @@ const MAX_READ = 1024 * 1024;
 const POLL_MS = 250;
 const RETRY_MS = 500;
 
-interface StoredRecord {
+interface StoredMeta extends Record<string, unknown> {
   k: string;
-  v: string;
   h?: Record<string, string>;
   ts: number;
 }
@@ -124,8 +123,8 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
     let start = 0;
     while (start <= end) {
       const newline = buffer.indexOf(10, start);
-      const stored = JSON.parse(buffer.toString('utf8', start, newline)) as StoredRecord;
-      records.push({ topic, partition, offset: String(position + start), key: stored.k, value: stored.v, headers: stored.h ?? {}, timestamp: stored.ts });
+      const { meta, value } = decodeLine<StoredMeta>(buffer.toString('utf8', start, newline));
+      records.push({ topic, partition, offset: String(position + start), key: meta.k, value, headers: meta.h ?? {}, timestamp: meta.ts });
       start = newline + 1;
     }
     return { records, next: position + end + 1 };
@@ -219,9 +218,9 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
         const part = topic.partitions[partition]!;
         let batch = batches.get(part);
         if (!batch) batches.set(part, (batch = { topic: record.topic, partition, lines: [] }));
-        const stored: StoredRecord = { k: record.key, v: record.value, ts: record.timestamp ?? Date.now() };
-        if (record.headers && Object.keys(record.headers).length > 0) stored.h = record.headers;
-        batch.lines.push(JSON.stringify(stored) + '\n');
+        const meta: StoredMeta = { k: record.key, ts: record.timestamp ?? Date.now() };
+        if (record.headers) meta.h = record.headers;
+        batch.lines.push(encodeLine(meta, record.value));
       }
       for (const [part, batch] of batches) {
         writeSync(part.fd, batch.lines.join(''));

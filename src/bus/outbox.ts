@@ -11,6 +11,7 @@ import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, r
 import { join } from 'node:path';
 import { DataDirLockedError, RecordRejectedError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { decodeLine, encodeLine } from './record-line.js';
 import type { Bus, OutgoingRecord } from './types.js';
 
 const CURSOR_WIDTH = 20;
@@ -53,12 +54,16 @@ export interface Outbox {
   close(): Promise<void>;
 }
 
-interface SpoolLine {
+interface SpoolMeta extends Record<string, unknown> {
   t: string;
   k: string;
-  v: string;
   h?: Record<string, string>;
   ts?: number;
+}
+
+function decodeSpoolLine(line: string): OutgoingRecord {
+  const { meta, value } = decodeLine<SpoolMeta>(line);
+  return { topic: meta.t, key: meta.k, value, headers: meta.h, timestamp: meta.ts };
 }
 
 interface Entry {
@@ -118,8 +123,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
     while (entries.length < limit) {
       const newline = buffer.indexOf(10, start);
       if (newline < 0 || newline >= read) break;
-      const line = JSON.parse(buffer.toString('utf8', start, newline)) as SpoolLine;
-      entries.push({ record: { topic: line.t, key: line.k, value: line.v, headers: line.h, timestamp: line.ts }, bytes: newline + 1 - start });
+      entries.push({ record: decodeSpoolLine(buffer.toString('utf8', start, newline)), bytes: newline + 1 - start });
       start = newline + 1;
     }
     if (entries.length === 0 && read > 0) {
@@ -127,8 +131,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
       const whole = Buffer.allocUnsafe(writePos - ackPos);
       readSync(logFd, whole, 0, whole.length, ackPos);
       const newline = whole.indexOf(10);
-      const line = JSON.parse(whole.toString('utf8', 0, newline)) as SpoolLine;
-      entries.push({ record: { topic: line.t, key: line.k, value: line.v, headers: line.h, timestamp: line.ts }, bytes: newline + 1 });
+      entries.push({ record: decodeSpoolLine(whole.toString('utf8', 0, newline)), bytes: newline + 1 });
     }
     return { entries, fromMemory: false };
   }
@@ -205,16 +208,15 @@ export function openOutbox(options: OutboxOptions): Outbox {
 
   return {
     append(record: OutgoingRecord) {
-      const line: SpoolLine = { t: record.topic, k: record.key, v: record.value };
-      if (record.headers && Object.keys(record.headers).length > 0) line.h = record.headers;
-      line.ts = record.timestamp ?? Date.now();
-      const text = JSON.stringify(line) + '\n';
+      const meta: SpoolMeta = { t: record.topic, k: record.key, ts: record.timestamp ?? Date.now() };
+      if (record.headers) meta.h = record.headers;
+      const text = encodeLine(meta, record.value);
       const bytes = Buffer.byteLength(text);
       writeSync(logFd, text);
       writePos += bytes;
       pendingCount++;
       if (!overflow && memory.length < options.queueLimit) {
-        memory.push({ record: { ...record, timestamp: line.ts }, bytes });
+        memory.push({ record: { ...record, timestamp: meta.ts }, bytes });
       } else {
         if (!overflow) logger.warn('publish queue full; reading events back from the spool file', { queueLimit: options.queueLimit });
         overflow = true;

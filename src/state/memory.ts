@@ -23,7 +23,14 @@ export function createMemoryState(options: { maxKeys: number; now?: () => number
   const write = (key: string, slot: Slot) => {
     slots.delete(key); // re-insert so Map order is write order
     slots.set(key, slot);
-    while (slots.size > options.maxKeys) slots.delete(slots.keys().next().value as string);
+    if (slots.size > options.maxKeys) {
+      // Evict the oldest 1 % in one pass: one iterator per eviction round instead of one per write.
+      let excess = slots.size - options.maxKeys + Math.ceil(options.maxKeys / 100);
+      for (const k of slots.keys()) {
+        if (excess-- <= 0) break;
+        slots.delete(k);
+      }
+    }
   };
   const check = () => {
     if (closed) throw new StateError('memory state is closed');
