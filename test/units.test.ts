@@ -8,8 +8,8 @@ import { ulid } from '../src/ids.js';
 import { continuationCandidates, historyHash } from '../proxy/stitching.js';
 import { readCompletionJson, readCompletionStream } from '../proxy/completion-reader.js';
 import { serializeWithin } from '../proxy/turn-recorder.js';
-import { TURN_EVENT_SCHEMA, type TurnEvent } from '../src/events/turn.js';
-import { validateTurnEvent } from '../src/events/validate.js';
+import type { TurnEvent } from '../src/events/turn.js';
+import { EVENT_SCHEMAS, validateTurnEvent } from '../src/events/validate.js';
 import { partitionForKey } from '../src/bus/partitioner.js';
 
 describe('config', () => {
@@ -146,9 +146,12 @@ describe('TurnEvent', () => {
     const extra = { ...sampleTurn('hi'), surprise: 1 };
     assert.equal(validateTurnEvent(extra).ok, false);
   });
-  test('schemas/turn-event.schema.json is the generated schema', () => {
-    const file = JSON.parse(readFileSync(new URL('../../schemas/turn-event.schema.json', import.meta.url), 'utf8'));
-    assert.deepEqual(file, JSON.parse(JSON.stringify(TURN_EVENT_SCHEMA)), 'run: npx insitu schemas --write schemas');
+  test('every schemas/*.schema.json file is the generated schema', () => {
+    assert.ok(EVENT_SCHEMAS.length >= 2);
+    for (const entry of EVENT_SCHEMAS) {
+      const file = JSON.parse(readFileSync(new URL(`../../schemas/${entry.file}`, import.meta.url), 'utf8'));
+      assert.deepEqual(file, JSON.parse(JSON.stringify(entry.schema)), `stale ${entry.file}: run npx insitu schemas --write schemas`);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 // Runtime validation of events against their JSON Schemas (used at consumer boundaries and in tests).
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
+import { FEEDBACK_EVENT_SCHEMA, type FeedbackEvent } from './feedback.js';
 import { TURN_EVENT_SCHEMA, type TurnEvent } from './turn.js';
 
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
@@ -12,7 +13,10 @@ export interface SchemaEntry {
 }
 
 /** Every event schema Insitu publishes; `insitu schemas --write` writes each to schemas/<file>. */
-export const EVENT_SCHEMAS: SchemaEntry[] = [{ title: 'TurnEvent', file: 'turn-event.schema.json', schema: TURN_EVENT_SCHEMA }];
+export const EVENT_SCHEMAS: SchemaEntry[] = [
+  { title: 'TurnEvent', file: 'turn-event.schema.json', schema: TURN_EVENT_SCHEMA },
+  { title: 'FeedbackEvent', file: 'feedback-event.schema.json', schema: FEEDBACK_EVENT_SCHEMA },
+];
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: string[] };
 
@@ -26,3 +30,4 @@ function validator<T>(schema: object): (value: unknown) => ValidationResult<T> {
 }
 
 export const validateTurnEvent = validator<TurnEvent>(TURN_EVENT_SCHEMA);
+export const validateFeedbackEvent = validator<FeedbackEvent>(FEEDBACK_EVENT_SCHEMA);

@@ -1,0 +1,80 @@
+// The feedback detector on the bus: consumes insitu.turns (in order per conversation, since turns are keyed
+// by conversation), keeps each conversation's last answered turn in state, publishes FeedbackEvents to
+// insitu.feedback. Re-delivered turns publish nothing new: a turn already judged is marked in state, an older
+// one is stale against the remembered index, and feedback ids are deterministic for consumers downstream.
+import { performance } from 'node:perf_hooks';
+import type { OutgoingRecord } from '../../src/bus/types.js';
+import { validateTurnEvent } from '../../src/events/validate.js';
+import type { Runtime } from '../../src/runtime.js';
+import { TOPICS } from '../../src/topics.js';
+import type { ConsumerDefinition, RunningConsumer } from '../index.js';
+import { buildFeedbackEvent, planFeedback, type TurnMemory } from './core.js';
+import type { Detector } from './detector.js';
+import { createLocalDetector } from './local/index.js';
+
+export const FEEDBACK_DETECTOR_GROUP = 'insitu.feedback-detector';
+
+const memoryKey = (tenant: string, conversationId: string) => `insitu:fd:last:${tenant}:${conversationId}`;
+const doneKey = (turnId: string) => `insitu:fd:done:${turnId}`;
+
+export async function startFeedbackDetector(runtime: Runtime, detector: Detector = createLocalDetector()): Promise<RunningConsumer> {
+  const { bus, state, config } = runtime;
+  const log = runtime.logger.child('feedback-detector');
+  const ttlMs = config.conversationTtlSeconds * 1000;
+
+  const subscription = await bus.subscribe({
+    group: FEEDBACK_DETECTOR_GROUP,
+    topics: [TOPICS.turns],
+    fromBeginning: true,
+    handler: async (records) => {
+      const out: OutgoingRecord[] = [];
+      const memories = new Map<string, TurnMemory | null>(); // this batch's view, written after publishing
+      const judged: string[] = [];
+      for (const record of records) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(record.value);
+        } catch {
+          log.warn('skipping a record that is not JSON', { topic: record.topic, partition: record.partition, offset: record.offset });
+          continue;
+        }
+        const valid = validateTurnEvent(parsed);
+        if (!valid.ok) {
+          log.warn('skipping an invalid TurnEvent', { offset: record.offset, errors: valid.errors.slice(0, 3) });
+          continue;
+        }
+        const turn = valid.value;
+        if (await state.get(doneKey(turn.turn_id))) continue;
+        const key = memoryKey(turn.tenant, turn.conversation_id);
+        let previous = memories.get(key);
+        if (previous === undefined) {
+          const stored = await state.get(key);
+          previous = stored ? (JSON.parse(stored) as TurnMemory) : null;
+        }
+        const plan = planFeedback(turn, previous);
+        if (plan.remember) memories.set(key, plan.remember);
+        else if (!memories.has(key)) memories.set(key, previous);
+        if (plan.kind !== 'judge') continue;
+        const started = performance.now();
+        const detection = await detector.detect(plan.input);
+        const event = buildFeedbackEvent(turn, plan.judged, detection, detector.name, performance.now() - started);
+        out.push({ topic: TOPICS.feedback, key: turn.conversation_id, value: JSON.stringify(event), headers: { 'insitu-schema': 'insitu.feedback', 'insitu-version': String(event.version), 'insitu-event-id': event.feedback_id } });
+        judged.push(turn.turn_id);
+      }
+      if (out.length > 0) await bus.publish(out);
+      await Promise.all([
+        ...[...memories].filter(([, m]) => m !== null).map(([key, m]) => state.set(key, JSON.stringify(m), { ttlMs })),
+        ...judged.map((id) => state.set(doneKey(id), '1', { ttlMs })),
+      ]);
+    },
+    onError: (error, records) => log.warn('batch failed; retrying', { error, records: records.length }),
+  });
+  log.info('consuming', { from: TOPICS.turns, to: TOPICS.feedback, detector: detector.name });
+  return { close: () => subscription.close() };
+}
+
+export const feedbackDetector: ConsumerDefinition = {
+  name: 'feedback-detector',
+  description: 'detects SAT/DSAT feedback in each next user turn (insitu.turns -> insitu.feedback)',
+  start: (runtime) => startFeedbackDetector(runtime),
+};
