@@ -10,7 +10,7 @@
 //            "thanks, but that's wrong") is treated as a DSAT signal: the response it judges is the one a
 //            preference pair would mark as dispreferred, and gold labels are single-valued.
 //   NONE  -> negative for both.
-// Pure: no I/O. Reading files and printing belong to eval-cli.ts (and later `insitu eval-detector`).
+// Pure: no I/O. Reading files and printing belong to eval-command.ts (`insitu eval-detector`).
 import type { Detection, DetectionInput, DetectionMessage, Detector } from './detector.js';
 
 export type GoldLabel = 'SAT' | 'DSAT' | 'NEUTRAL';

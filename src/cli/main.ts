@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // The `insitu` command.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CONSUMERS, findConsumer, type RunningConsumer } from '../../consumers/index.js';
+import { detectCorpus, formatTable1 } from '../../consumers/feedback-detector/batch.js';
+import { evalDetector } from '../../consumers/feedback-detector/eval-command.js';
+import { createLocalDetector } from '../../consumers/feedback-detector/local/index.js';
 import { startProxy, type ProxyServer } from '../../proxy/server.js';
 import { loadConfig, variablesTable, type Config } from '../config.js';
 import { ConfigError, InsituError } from '../errors.js';
@@ -23,6 +26,10 @@ Usage:
   insitu schemas [--write DIR | --check DIR]
                                  print, write or check the JSON Schema files of the events
   insitu env                     every configuration variable with its default (a Markdown table)
+  insitu detect --input conversations.jsonl [--output out.jsonl] [--detector local]
+                                 feedback detection over a corpus (backfill); Table-1 summary on stderr
+  insitu eval-detector --input labelled.jsonl [--split develop|check|all] [--errors N] [--json]
+                                 detector accuracy, P/R/F1 and Cohen's kappa against gold labels (Table 6)
 
 Configuration comes from INSITU_* environment variables (see README.md).`;
 
@@ -116,6 +123,51 @@ async function tap(config: Config, logger: Logger, args: string[]): Promise<void
   await runtime.close();
 }
 
+function inputFile(args: string[]): string {
+  const input = option(args, '--input');
+  if (!input) throw new UsageError('--input <file.jsonl> is required');
+  if (!existsSync(input) || !statSync(input).isFile()) throw new UsageError(`--input: no such file '${input}'`);
+  return input;
+}
+
+function detectorOption(args: string[]) {
+  const name = option(args, '--detector') ?? 'local';
+  // The LLM judge and the cascade are not built yet; say so rather than silently using another detector.
+  if (name !== 'local') throw new UsageError(`--detector ${name}: only 'local' is available in this version`);
+  return createLocalDetector();
+}
+
+async function detect(args: string[]): Promise<void> {
+  const input = inputFile(args);
+  const outputPath = option(args, '--output');
+  const detector = detectorOption(args);
+  const output = outputPath ? createWriteStream(outputPath) : process.stdout;
+  const write = (line: string) => (output.write(line) ? undefined : new Promise<void>((r) => output.once('drain', () => r())));
+  const tty = process.stderr.isTTY === true;
+  let lastLine = 0;
+  const summary = await detectCorpus({
+    input,
+    detector,
+    write,
+    totalBytes: statSync(input).size,
+    progress: (p) => {
+      const share = p.totalBytes ? p.bytes / p.totalBytes : 0;
+      const rate = p.utterances / Math.max(p.seconds, 1e-9);
+      const eta = share > 0 ? (p.seconds / share - p.seconds).toFixed(0) : '?';
+      const bar = '#'.repeat(Math.round(share * 30)).padEnd(30, '.');
+      const text = `[${bar}] ${(share * 100).toFixed(1)}%  ${p.conversations} conversations  ${rate.toFixed(0)} utt/s  ETA ${eta}s`;
+      if (tty) process.stderr.write(`\r${text}`);
+      else if (p.seconds - lastLine >= 5) {
+        lastLine = p.seconds; // not a terminal (CI, a log file): a plain line every 5 s
+        process.stderr.write(`${text}\n`);
+      }
+    },
+  });
+  if (tty) process.stderr.write('\n');
+  if (outputPath) await new Promise<void>((resolve, reject) => (output as ReturnType<typeof createWriteStream>).end((e?: Error | null) => (e ? reject(e) : resolve())));
+  process.stderr.write(formatTable1(summary) + '\n');
+}
+
 function schemas(args: string[]): void {
   const write = option(args, '--write');
   const check = option(args, '--check');
@@ -157,6 +209,18 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'schemas') {
       schemas(args);
+      return 0;
+    }
+    if (command === 'detect') {
+      await detect(args);
+      return 0;
+    }
+    if (command === 'eval-detector') {
+      const input = inputFile(args);
+      const errorsText = option(args, '--errors') ?? '0';
+      const json = flag(args, '--json');
+      const problem = evalDetector({ input, split: option(args, '--split') ?? 'all', errors: Number(errorsText) || 0, json, write: (t) => process.stdout.write(t) });
+      if (problem) throw new UsageError(problem);
       return 0;
     }
     const config = loadConfig();
