@@ -126,6 +126,14 @@ export const VARIABLES = [
   { name: 'INSITU_KAFKA_SASL_MECHANISM', description: 'SASL mechanism: plain, scram-sha-256 or scram-sha-512 (unset: no SASL).', parse: oneOf('plain', 'scram-sha-256', 'scram-sha-512') },
   { name: 'INSITU_KAFKA_SASL_USERNAME', description: 'SASL user name.', parse: text },
   { name: 'INSITU_KAFKA_SASL_PASSWORD', description: 'SASL password.', secret: true, parse: text },
+  // Feedback detection
+  { name: 'INSITU_DETECTOR', description: 'Feedback detector: local (rules, no model), llm (the judge on every turn) or cascade (local gates, the judge decides the rest). Default: cascade when INSITU_JUDGE_URL and INSITU_JUDGE_MODEL are set, local otherwise.', parse: oneOf('local', 'llm', 'cascade') },
+  { name: 'INSITU_JUDGE_URL', description: 'Base URL of the OpenAI-compatible endpoint of the LLM judge (e.g. https://api.openai.com/v1).', parse: httpUrl },
+  { name: 'INSITU_JUDGE_MODEL', description: 'Model the LLM judge uses.', parse: text },
+  { name: 'INSITU_JUDGE_API_KEY', description: 'API key for the LLM judge.', secret: true, parse: text },
+  { name: 'INSITU_JUDGE_TIMEOUT_MS', default: '30000', description: 'Timeout of one judge call.', parse: integer(100, 600_000) },
+  { name: 'INSITU_JUDGE_RETRIES', default: '2', description: 'Retries of a judge call that failed or gave an unreadable answer (exponential backoff).', parse: integer(0, 10) },
+  { name: 'INSITU_JUDGE_CONCURRENCY', default: '4', description: 'Judge calls in flight at once per process.', parse: integer(1, 256) },
   // Redis
   { name: 'INSITU_REDIS_URL', description: 'Redis URL (redis://host:6379/0). Set: state in Redis. Unset: in-memory state.', secret: true, parse: redisUrl },
   { name: 'INSITU_STATE_MAX_KEYS', default: '100000', description: 'In-memory state only: most keys kept (least recently written are evicted first).', parse: integer(100, 100_000_000) },
@@ -171,6 +179,8 @@ export interface Config {
   redis: { url: string } | undefined;
   stateMaxKeys: number;
   consumerConcurrency: number;
+  detector: 'local' | 'llm' | 'cascade';
+  judge: { url: string; model: string; apiKey: string | undefined; timeoutMs: number; retries: number; concurrency: number } | undefined;
 }
 
 /** Parses and validates the environment. Throws ConfigError naming the first bad variable. */
@@ -194,6 +204,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sasl = { mechanism, username: username!, password: password! };
   }
   const redis = get<string | undefined>('INSITU_REDIS_URL');
+  const judgeUrl = get<string | undefined>('INSITU_JUDGE_URL');
+  const judgeModel = get<string | undefined>('INSITU_JUDGE_MODEL');
+  if (judgeUrl && !judgeModel) fail('INSITU_JUDGE_MODEL', 'required when INSITU_JUDGE_URL is set');
+  if (judgeModel && !judgeUrl) fail('INSITU_JUDGE_URL', 'required when INSITU_JUDGE_MODEL is set');
+  const judge = judgeUrl && judgeModel
+    ? { url: judgeUrl, model: judgeModel, apiKey: get<string | undefined>('INSITU_JUDGE_API_KEY'), timeoutMs: get<number>('INSITU_JUDGE_TIMEOUT_MS'), retries: get<number>('INSITU_JUDGE_RETRIES'), concurrency: get<number>('INSITU_JUDGE_CONCURRENCY') }
+    : undefined;
+  const detector = get<'local' | 'llm' | 'cascade' | undefined>('INSITU_DETECTOR') ?? (judge ? 'cascade' : 'local');
+  if (detector !== 'local' && !judge) fail('INSITU_DETECTOR', `'${detector}' needs INSITU_JUDGE_URL and INSITU_JUDGE_MODEL`);
 
   return {
     port: get('INSITU_PORT'),
@@ -233,6 +252,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: redis ? { url: redis } : undefined,
     stateMaxKeys: get('INSITU_STATE_MAX_KEYS'),
     consumerConcurrency: get('INSITU_CONSUMER_CONCURRENCY'),
+    detector,
+    judge,
   };
 }
 

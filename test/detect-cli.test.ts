@@ -43,7 +43,7 @@ describe('insitu detect', () => {
     writeFileSync(input, '{}\n');
     const r = run('detect', '--input', input, '--detector', 'llm');
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /only 'local'/);
+    assert.match(r.stderr, /needs INSITU_JUDGE_URL/);
   });
 });
 

@@ -65,7 +65,7 @@ export async function detectConversation(conversation: Conversation, detector: D
     const { state, satisfaction, dissatisfaction, intent, domain, summary, polarity, confidence, evidence } = detection;
     out.push({
       conversation_id: conversation.id, turn_index: i, state, satisfaction, dissatisfaction, intent, domain, summary, polarity, confidence, evidence,
-      detector: detector.name, detection_latency_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      detector: detection.decider ?? detector.name, detection_latency_ms: Math.round((performance.now() - started) * 1000) / 1000,
     });
   }
   return out;

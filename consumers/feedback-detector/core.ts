@@ -75,7 +75,7 @@ export function buildFeedbackEvent(turn: TurnEvent, judged: TurnMemory, detectio
     polarity: detection.polarity,
     confidence: Math.min(1, Math.max(0, detection.confidence)),
     evidence: detection.evidence,
-    detector,
+    detector: detection.decider ?? detector,
     detection_latency_ms: Math.round(latencyMs * 1000) / 1000,
     created_at: now.toISOString(),
   };

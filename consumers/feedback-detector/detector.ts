@@ -37,6 +37,8 @@ export interface Detection {
   confidence: number;
   /** The span of `followUp` that triggered the verdict, verbatim; null when polarity is NONE. */
   evidence: string | null;
+  /** Set by a composite detector (the cascade): which of its parts decided, e.g. cascade:llm. */
+  decider?: string;
 }
 
 export interface Detector {

@@ -10,6 +10,7 @@ import { TOPICS } from '../../src/topics.js';
 import type { ConsumerDefinition, RunningConsumer } from '../index.js';
 import { buildFeedbackEvent, planFeedback, type TurnMemory } from './core.js';
 import type { Detector } from './detector.js';
+import { chooseDetector } from './choose.js';
 import { createLocalDetector } from './local/index.js';
 
 export const FEEDBACK_DETECTOR_GROUP = 'insitu.feedback-detector';
@@ -21,6 +22,7 @@ export async function startFeedbackDetector(runtime: Runtime, detector: Detector
   const { bus, state, config } = runtime;
   const log = runtime.logger.child('feedback-detector');
   const ttlMs = config.conversationTtlSeconds * 1000;
+  let detectionErrors = 0;
 
   const subscription = await bus.subscribe({
     group: FEEDBACK_DETECTOR_GROUP,
@@ -56,7 +58,15 @@ export async function startFeedbackDetector(runtime: Runtime, detector: Detector
         else if (!memories.has(key)) memories.set(key, previous);
         if (plan.kind !== 'judge') continue;
         const started = performance.now();
-        const detection = await detector.detect(plan.input);
+        let detection;
+        try {
+          detection = await detector.detect(plan.input);
+        } catch (error) {
+          // A detection error (the judge failed every attempt) is recorded and the turn is passed over.
+          detectionErrors++;
+          log.warn('detection failed; turn passed over', { turn_id: turn.turn_id, error, detection_errors: detectionErrors });
+          continue;
+        }
         const event = buildFeedbackEvent(turn, plan.judged, detection, detector.name, performance.now() - started);
         out.push({ topic: TOPICS.feedback, key: turn.conversation_id, value: JSON.stringify(event), headers: { 'insitu-schema': 'insitu.feedback', 'insitu-version': String(event.version), 'insitu-event-id': event.feedback_id } });
         judged.push(turn.turn_id);
@@ -76,5 +86,5 @@ export async function startFeedbackDetector(runtime: Runtime, detector: Detector
 export const feedbackDetector: ConsumerDefinition = {
   name: 'feedback-detector',
   description: 'detects SAT/DSAT feedback in each next user turn (insitu.turns -> insitu.feedback)',
-  start: (runtime) => startFeedbackDetector(runtime),
+  start: (runtime) => startFeedbackDetector(runtime, chooseDetector(runtime.config)),
 };

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { CONSUMERS, findConsumer, type RunningConsumer } from '../../consumers/index.js';
 import { detectCorpus, formatTable1 } from '../../consumers/feedback-detector/batch.js';
 import { evalDetector } from '../../consumers/feedback-detector/eval-command.js';
-import { createLocalDetector } from '../../consumers/feedback-detector/local/index.js';
+import { chooseDetector } from '../../consumers/feedback-detector/choose.js';
 import { startProxy, type ProxyServer } from '../../proxy/server.js';
 import { loadConfig, variablesTable, type Config } from '../config.js';
 import { ConfigError, InsituError } from '../errors.js';
@@ -131,10 +131,11 @@ function inputFile(args: string[]): string {
 }
 
 function detectorOption(args: string[]) {
-  const name = option(args, '--detector') ?? 'local';
-  // The LLM judge and the cascade are not built yet; say so rather than silently using another detector.
-  if (name !== 'local') throw new UsageError(`--detector ${name}: only 'local' is available in this version`);
-  return createLocalDetector();
+  const config = loadConfig();
+  const name = option(args, '--detector') ?? config.detector;
+  if (!['local', 'llm', 'cascade'].includes(name)) throw new UsageError(`--detector ${name}: use local, llm or cascade`);
+  if (name !== 'local' && !config.judge) throw new UsageError(`--detector ${name} needs INSITU_JUDGE_URL and INSITU_JUDGE_MODEL`);
+  return chooseDetector(config, name);
 }
 
 async function detect(args: string[]): Promise<void> {
@@ -166,6 +167,11 @@ async function detect(args: string[]): Promise<void> {
   if (tty) process.stderr.write('\n');
   if (outputPath) await new Promise<void>((resolve, reject) => (output as ReturnType<typeof createWriteStream>).end((e?: Error | null) => (e ? reject(e) : resolve())));
   process.stderr.write(formatTable1(summary) + '\n');
+  const stats = (detector as { stats?: () => Record<string, number> }).stats?.();
+  if (stats) {
+    const share = stats.turns ? ` (${((100 * (stats.sentToJudge ?? 0)) / stats.turns).toFixed(1)} % of turns sent to the judge)` : '';
+    process.stderr.write(`detector ${detector.name}: ${JSON.stringify(stats)}${share}\n`);
+  }
 }
 
 function schemas(args: string[]): void {
