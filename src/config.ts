@@ -56,6 +56,12 @@ const oneOf =
 
 const text = (raw: string): string => raw;
 
+const fraction = (raw: string, name: string): number => {
+  const n = Number(raw.trim());
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) fail(name, `expected a number from 0 to 1, got '${raw}'`);
+  return n;
+};
+
 const httpUrl = (raw: string, name: string): string => {
   let url: URL;
   try {
@@ -105,7 +111,7 @@ export const VARIABLES = [
   { name: 'INSITU_STATE_TIMEOUT_MS', default: '200', description: 'Longest the proxy waits on the state store for stitching before it starts a new conversation instead.', parse: integer(1, 60_000) },
   { name: 'INSITU_SHUTDOWN_TIMEOUT_MS', default: '30000', description: 'On SIGTERM, how long in-flight requests and the publish queue may take to drain.', parse: integer(0, 600_000) },
   // Data and runtime
-  { name: 'INSITU_DATA_DIR', default: './data', description: 'Directory for the publish spool and, on the embedded runtime, the bus logs and committed offsets.', parse: text },
+  { name: 'INSITU_DATA_DIR', default: './data', description: 'Directory for the publish spool, the dataset store (datasets/: pairs, SFT and hindsight examples by tenant and day) and, on the embedded runtime, the bus logs and committed offsets.', parse: text },
   { name: 'INSITU_PUBLISH_QUEUE', default: '10000', description: 'Events held in memory for publishing; beyond it they are read back from the spool file.', parse: integer(1, 10_000_000) },
   { name: 'INSITU_PUBLISH_BATCH', default: '500', description: 'Most events sent to the bus in one batch.', parse: integer(1, 100_000) },
   { name: 'INSITU_PUBLISH_LINGER_MS', default: '5', description: 'How long the publisher waits to fill a batch.', parse: integer(0, 10_000) },
@@ -134,6 +140,18 @@ export const VARIABLES = [
   { name: 'INSITU_JUDGE_TIMEOUT_MS', default: '30000', description: 'Timeout of one judge call.', parse: integer(100, 600_000) },
   { name: 'INSITU_JUDGE_RETRIES', default: '2', description: 'Retries of a judge call that failed or gave an unreadable answer (exponential backoff).', parse: integer(0, 10) },
   { name: 'INSITU_JUDGE_CONCURRENCY', default: '4', description: 'Judge calls in flight at once per process.', parse: integer(1, 256) },
+  // Preference pairs and datasets
+  { name: 'INSITU_PAIR_MODE', default: 'in-situ', description: 'How the chosen response of a pair is made: in-situ (the assistant\'s accepted revision; no generation cost), expert (INSITU_EXPERT_MODEL answers with the preferences) or on-policy (the upstream answers with and without the preferences; a checklist judge keeps pairs where chosen wins).', parse: oneOf('in-situ', 'expert', 'on-policy') },
+  { name: 'INSITU_EXPERT_URL', description: 'Base URL of the OpenAI-compatible endpoint of the expert model (pair mode expert).', parse: httpUrl },
+  { name: 'INSITU_EXPERT_MODEL', description: 'The expert model that writes chosen responses (pair mode expert).', parse: text },
+  { name: 'INSITU_EXPERT_API_KEY', description: 'API key for the expert model.', secret: true, parse: text },
+  { name: 'INSITU_MODERATION_URL', description: 'Base URL of an OpenAI-compatible moderation endpoint (POST /moderations); set: prompts and chosen responses are moderated, flagged pairs dropped.', parse: httpUrl },
+  { name: 'INSITU_MODERATION_MODEL', default: 'omni-moderation-latest', description: 'Moderation model.', parse: text },
+  { name: 'INSITU_MODERATION_API_KEY', description: 'API key for the moderation endpoint.', secret: true, parse: text },
+  { name: 'INSITU_PAIR_MAX_CHARS', default: '32000', description: 'Longest prompt plus response (characters) a pair or example may have; longer ones are dropped by the length filter.', parse: integer(100, 10_000_000) },
+  { name: 'INSITU_PAIR_DEDUP_JACCARD', default: '0.9', description: 'Word-shingle Jaccard similarity at or above which a pair counts as a near-duplicate of an earlier one of the same tenant.', parse: fraction },
+  { name: 'INSITU_PERSONALIZE', default: 'false', description: 'Per-user preference memory: summarised preferences accumulate per user (the request\'s user field) and the proxy prepends them as a system message to that user\'s later requests.', parse: boolean },
+  { name: 'INSITU_PERSONALIZE_MAX', default: '12', description: 'Most preferences remembered per user (oldest dropped first).', parse: integer(1, 200) },
   // Redis
   { name: 'INSITU_REDIS_URL', description: 'Redis URL (redis://host:6379/0). Set: state in Redis. Unset: in-memory state.', secret: true, parse: redisUrl },
   { name: 'INSITU_STATE_MAX_KEYS', default: '100000', description: 'In-memory state only: most keys kept (least recently written are evicted first).', parse: integer(100, 100_000_000) },
@@ -181,6 +199,14 @@ export interface Config {
   consumerConcurrency: number;
   detector: 'local' | 'llm' | 'cascade';
   judge: { url: string; model: string; apiKey: string | undefined; timeoutMs: number; retries: number; concurrency: number } | undefined;
+  pairs: {
+    mode: 'in-situ' | 'expert' | 'on-policy';
+    expert: { url: string; model: string; apiKey: string | undefined } | undefined;
+    moderation: { url: string; model: string; apiKey: string | undefined } | undefined;
+    maxChars: number;
+    dedupJaccard: number;
+  };
+  personalize: { enabled: boolean; maxPreferences: number };
 }
 
 /** Parses and validates the environment. Throws ConfigError naming the first bad variable. */
@@ -213,6 +239,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     : undefined;
   const detector = get<'local' | 'llm' | 'cascade' | undefined>('INSITU_DETECTOR') ?? (judge ? 'cascade' : 'local');
   if (detector !== 'local' && !judge) fail('INSITU_DETECTOR', `'${detector}' needs INSITU_JUDGE_URL and INSITU_JUDGE_MODEL`);
+  const expertUrl = get<string | undefined>('INSITU_EXPERT_URL');
+  const expertModel = get<string | undefined>('INSITU_EXPERT_MODEL');
+  if (expertUrl && !expertModel) fail('INSITU_EXPERT_MODEL', 'required when INSITU_EXPERT_URL is set');
+  if (expertModel && !expertUrl) fail('INSITU_EXPERT_URL', 'required when INSITU_EXPERT_MODEL is set');
+  const pairMode = get<'in-situ' | 'expert' | 'on-policy'>('INSITU_PAIR_MODE');
+  if (pairMode === 'expert' && !expertUrl) fail('INSITU_PAIR_MODE', "'expert' needs INSITU_EXPERT_URL and INSITU_EXPERT_MODEL");
+  const moderationUrl = get<string | undefined>('INSITU_MODERATION_URL');
 
   return {
     port: get('INSITU_PORT'),
@@ -254,6 +287,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     consumerConcurrency: get('INSITU_CONSUMER_CONCURRENCY'),
     detector,
     judge,
+    pairs: {
+      mode: pairMode,
+      expert: expertUrl && expertModel ? { url: expertUrl, model: expertModel, apiKey: get('INSITU_EXPERT_API_KEY') } : undefined,
+      moderation: moderationUrl ? { url: moderationUrl, model: get('INSITU_MODERATION_MODEL'), apiKey: get('INSITU_MODERATION_API_KEY') } : undefined,
+      maxChars: get('INSITU_PAIR_MAX_CHARS'),
+      dedupJaccard: get('INSITU_PAIR_DEDUP_JACCARD'),
+    },
+    personalize: { enabled: get('INSITU_PERSONALIZE'), maxPreferences: get('INSITU_PERSONALIZE_MAX') },
   };
 }
 

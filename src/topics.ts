@@ -3,6 +3,7 @@ export const TOPICS = {
   turns: 'insitu.turns',
   feedback: 'insitu.feedback',
   preferences: 'insitu.preferences',
+  examples: 'insitu.examples',
   training: 'insitu.training',
   dlq: 'insitu.dlq',
 } as const;

@@ -3,6 +3,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import { FEEDBACK_EVENT_SCHEMA, type FeedbackEvent } from './feedback.js';
 import { TURN_EVENT_SCHEMA, type TurnEvent } from './turn.js';
+import { PREFERENCE_PAIR_SCHEMA, type PreferencePair } from './preference.js';
+import { TRAINING_EXAMPLE_SCHEMA, type TrainingExample } from './example.js';
 
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
 
@@ -16,6 +18,8 @@ export interface SchemaEntry {
 export const EVENT_SCHEMAS: SchemaEntry[] = [
   { title: 'TurnEvent', file: 'turn-event.schema.json', schema: TURN_EVENT_SCHEMA },
   { title: 'FeedbackEvent', file: 'feedback-event.schema.json', schema: FEEDBACK_EVENT_SCHEMA },
+  { title: 'PreferencePair', file: 'preference-pair.schema.json', schema: PREFERENCE_PAIR_SCHEMA },
+  { title: 'TrainingExample', file: 'training-example.schema.json', schema: TRAINING_EXAMPLE_SCHEMA },
 ];
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: string[] };
@@ -31,3 +35,5 @@ function validator<T>(schema: object): (value: unknown) => ValidationResult<T> {
 
 export const validateTurnEvent = validator<TurnEvent>(TURN_EVENT_SCHEMA);
 export const validateFeedbackEvent = validator<FeedbackEvent>(FEEDBACK_EVENT_SCHEMA);
+export const validatePreferencePair = validator<PreferencePair>(PREFERENCE_PAIR_SCHEMA);
+export const validateTrainingExample = validator<TrainingExample>(TRAINING_EXAMPLE_SCHEMA);
