@@ -7,6 +7,7 @@ import type { Logger } from '../src/log.js';
 import { createChatHandler, type InflightTracker } from './chat.js';
 import { errorBody, sendError } from './http-errors.js';
 import { createPassthroughHandler } from './passthrough.js';
+import type { Personalizer } from './personalizer.js';
 import type { Stitcher } from './stitching.js';
 import type { TurnRecorder } from './turn-recorder.js';
 import type { Upstream } from './upstream.js';
@@ -22,6 +23,9 @@ export interface ProxyAppDeps {
   recorder: TurnRecorder;
   inflight: InflightTracker;
   readiness: Readiness;
+  personalizer?: Personalizer;
+  /** GET /v1/insitu/streams/preferences (SSE). */
+  preferenceStream: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   maxBodyBytes: number;
   defaultTenant: string;
   logger: Logger;
@@ -46,6 +50,13 @@ export function createProxyApp(deps: ProxyAppDeps): RequestListener {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', ...details });
   });
   app.post('/v1/chat/completions', (req, res) => void chat(req, res));
+  app.get('/v1/insitu/streams/preferences', (req, res) => {
+    deps.preferenceStream(req, res).catch((error) => {
+      deps.logger.error('preference stream failed', { error });
+      if (!res.headersSent) sendError(res, 500, errorBody('Internal proxy error.', 'server_error', 'internal_error'));
+      else res.end();
+    });
+  });
   app.all('/v1/{*rest}', (req, res) => void passThrough(req, res));
   app.use((req, res) => {
     sendError(res, 404, errorBody(`Unknown route ${req.method} ${req.path}. Insitu serves /v1/* (OpenAI-compatible), /healthz and /readyz.`, 'invalid_request_error', 'unknown_url'));

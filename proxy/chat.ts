@@ -9,6 +9,7 @@ import type { Logger } from '../src/log.js';
 import { parseChatRequest, type ChatRequest } from './chat-request.js';
 import { decodeBody, readCompletionJson, readCompletionStream, type ReadCompletion } from './completion-reader.js';
 import { errorBody, readBody, sendError, sendRequestError } from './http-errors.js';
+import type { Personalizer } from './personalizer.js';
 import type { Stitch, Stitcher } from './stitching.js';
 import { buildTurnEvent, type TurnRecorder } from './turn-recorder.js';
 import { DROP_RESPONSE, UpstreamError, type Upstream } from './upstream.js';
@@ -22,6 +23,8 @@ export interface ChatHandlerDeps {
   stitcher: Stitcher;
   recorder: TurnRecorder;
   inflight: InflightTracker;
+  /** Set when INSITU_PERSONALIZE is on. */
+  personalizer?: Personalizer;
   maxBodyBytes: number;
   defaultTenant: string;
   logger: Logger;
@@ -63,7 +66,8 @@ export function createChatHandler(deps: ChatHandlerDeps) {
 
     const turnId = newTurnId();
     const stitching = stitcher.resolve(chat.tenant, chat.body.messages, chat.conversationId);
-    const call = upstream.call('POST', '/chat/completions', req.headers, raw);
+    const forwarded = deps.personalizer ? await deps.personalizer.personalize(chat.tenant, chat.user, chat.body, raw) : { raw, added: 0 };
+    const call = upstream.call('POST', '/chat/completions', req.headers, forwarded.raw);
     let clientGone = false;
     res.on('close', () => {
       if (!res.writableFinished) {
@@ -82,6 +86,7 @@ export function createChatHandler(deps: ChatHandlerDeps) {
         user: chat.user,
         body: chat.body,
         stream: chat.stream,
+        personalized: forwarded.added,
         ...fields,
         startedAt: createdAt,
         firstByteAt: fields.firstByteAt === null ? null : createdAt + (fields.firstByteAt - startedAt),

@@ -5,6 +5,8 @@ import { openOutbox, spoolDir, type Outbox } from '../src/bus/index.js';
 import type { Runtime } from '../src/runtime.js';
 import { withTimeout } from '../src/timeout.js';
 import { createProxyApp, type Readiness } from './app.js';
+import { createPersonalizer } from './personalizer.js';
+import { createPreferenceStreamHandler } from './preference-stream.js';
 import { createStitcher } from './stitching.js';
 import { createTurnRecorder } from './turn-recorder.js';
 import { createUpstream } from './upstream.js';
@@ -89,7 +91,9 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     stitcher: createStitcher({ state: runtime.state, ttlSeconds: config.conversationTtlSeconds, timeoutMs: config.stateTimeoutMs, logger: log }),
     recorder: createTurnRecorder({ outbox, maxEventBytes: config.maxEventBytes }),
     inflight,
+    ...(config.personalize.enabled ? { personalizer: createPersonalizer({ state: runtime.state, timeoutMs: config.stateTimeoutMs, logger: log }) } : {}),
     readiness: createReadiness(runtime, outbox),
+    preferenceStream: createPreferenceStreamHandler({ bus: runtime.bus, logger: log.child('streams') }),
     maxBodyBytes: config.maxBodyBytes,
     defaultTenant: config.defaultTenant,
     logger: log,

@@ -17,6 +17,8 @@ export interface Exchange {
   user: string | null;
   body: Record<string, unknown> & { messages: RecordedMessage[] };
   stream: boolean;
+  /** Remembered preferences the proxy prepended (INSITU_PERSONALIZE); 0 when none. */
+  personalized?: number;
   completion: ReadCompletion;
   upstreamStatus: number | null;
   /** Overrides the model's finish_reason: client_abort, upstream_error, upstream_timeout. */
@@ -56,6 +58,7 @@ export function buildTurnEvent(x: Exchange): TurnEvent {
   };
   if (Array.isArray(x.body.tools)) event.request.tools = x.body.tools;
   if (rest.length > 0) event.extra_choices = rest;
+  if (x.personalized) event.personalized = x.personalized;
   const error = x.error ?? x.completion.error;
   if (error) event.error = error;
   return event;

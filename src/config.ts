@@ -150,6 +150,8 @@ export const VARIABLES = [
   { name: 'INSITU_MODERATION_API_KEY', description: 'API key for the moderation endpoint.', secret: true, parse: text },
   { name: 'INSITU_PAIR_MAX_CHARS', default: '32000', description: 'Longest prompt plus response (characters) a pair or example may have; longer ones are dropped by the length filter.', parse: integer(100, 10_000_000) },
   { name: 'INSITU_PAIR_DEDUP_JACCARD', default: '0.9', description: 'Word-shingle Jaccard similarity at or above which a pair counts as a near-duplicate of an earlier one of the same tenant.', parse: fraction },
+  { name: 'INSITU_TURN_SNAPSHOT_TTL_S', default: '86400', description: 'How long the feedback detector keeps a judged turn\'s conversation in state for the preference builder (seconds). Must exceed the builder\'s worst lag; state memory is about turns/s x turn size x this.', parse: integer(60, 31_536_000) },
+  { name: 'INSITU_REVISION_TTL_S', default: '86400', description: 'How long a rejected response waits in state for the user to accept its in-situ revision (seconds).', parse: integer(60, 31_536_000) },
   { name: 'INSITU_PERSONALIZE', default: 'false', description: 'Per-user preference memory: summarised preferences accumulate per user (the request\'s user field) and the proxy prepends them as a system message to that user\'s later requests.', parse: boolean },
   { name: 'INSITU_PERSONALIZE_MAX', default: '12', description: 'Most preferences remembered per user (oldest dropped first).', parse: integer(1, 200) },
   // Redis
@@ -205,6 +207,8 @@ export interface Config {
     moderation: { url: string; model: string; apiKey: string | undefined } | undefined;
     maxChars: number;
     dedupJaccard: number;
+    snapshotTtlSeconds: number;
+    revisionTtlSeconds: number;
   };
   personalize: { enabled: boolean; maxPreferences: number };
 }
@@ -293,6 +297,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       moderation: moderationUrl ? { url: moderationUrl, model: get('INSITU_MODERATION_MODEL'), apiKey: get('INSITU_MODERATION_API_KEY') } : undefined,
       maxChars: get('INSITU_PAIR_MAX_CHARS'),
       dedupJaccard: get('INSITU_PAIR_DEDUP_JACCARD'),
+      snapshotTtlSeconds: get('INSITU_TURN_SNAPSHOT_TTL_S'),
+      revisionTtlSeconds: get('INSITU_REVISION_TTL_S'),
     },
     personalize: { enabled: get('INSITU_PERSONALIZE'), maxPreferences: get('INSITU_PERSONALIZE_MAX') },
   };

@@ -31,7 +31,7 @@ describe('feedback detector core (no I/O)', () => {
   test('the first turn is remembered, not judged', () => {
     const plan = planFeedback(t0, null);
     assert.equal(plan.kind, 'skip');
-    assert.deepEqual(plan.remember, { turn_id: t0.turn_id, turn_index: 0, assistant: 'Sydney.' });
+    assert.deepEqual(plan.remember, { turn_id: t0.turn_id, turn_index: 0, assistant: 'Sydney.', model: 'm' });
   });
   test('the next user message judges the remembered answer, with the history before it', () => {
     const plan = planFeedback(t1, { turn_id: t0.turn_id, turn_index: 0, assistant: 'Sydney.' });

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
-import { messageText } from './core.js';
+import { messageText } from '../../src/conversation/turn-snapshot.js';
 import type { Detection, DetectionMessage, Detector } from './detector.js';
 import { predictsDsat, predictsSat } from './evaluate.js';
 

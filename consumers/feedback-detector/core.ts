@@ -5,6 +5,7 @@ import { digest } from '../../src/ids.js';
 import type { FeedbackEvent } from '../../src/events/feedback.js';
 import { FEEDBACK_EVENT_VERSION } from '../../src/events/feedback.js';
 import type { RecordedMessage, TurnEvent } from '../../src/events/turn.js';
+import { messageText } from '../../src/conversation/turn-snapshot.js';
 import type { Detection, DetectionInput, DetectionMessage } from './detector.js';
 
 /** What the consumer keeps of a conversation's latest answered turn. */
@@ -12,27 +13,18 @@ export interface TurnMemory {
   turn_id: string;
   turn_index: number;
   assistant: string;
+  /** The model that served the answer (absent in memories written by older versions). */
+  model?: string | null;
 }
 
 export type FeedbackPlan =
   | { kind: 'skip'; reason: 'no_user_message' | 'first_turn' | 'stale' ; remember: TurnMemory | null }
   | { kind: 'judge'; input: DetectionInput; judged: TurnMemory; remember: TurnMemory | null };
 
-export function messageText(content: unknown): string | null {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) {
-    const text = content
-      .filter((p): p is { type: string; text: string } => !!p && typeof p === 'object' && (p as { type?: unknown }).type === 'text' && typeof (p as { text?: unknown }).text === 'string')
-      .map((p) => p.text)
-      .join('\n');
-    return text || null;
-  }
-  return null;
-}
 
 const memoryOf = (turn: TurnEvent): TurnMemory | null =>
   turn.assistant && typeof turn.assistant.content === 'string' && turn.assistant.content.length > 0
-    ? { turn_id: turn.turn_id, turn_index: turn.turn_index, assistant: turn.assistant.content }
+    ? { turn_id: turn.turn_id, turn_index: turn.turn_index, assistant: turn.assistant.content, model: turn.model_served }
     : null;
 
 /** Decides, without I/O, whether this turn's user message judges the previous response. */

@@ -12,6 +12,7 @@ import { buildFeedbackEvent, planFeedback, type TurnMemory } from './core.js';
 import type { Detector } from './detector.js';
 import { chooseDetector } from './choose.js';
 import { createLocalDetector } from './local/index.js';
+import { saveTurnSnapshot, snapshotOf, type TurnSnapshot } from '../../src/conversation/turn-snapshot.js';
 
 export const FEEDBACK_DETECTOR_GROUP = 'insitu.feedback-detector';
 
@@ -32,6 +33,7 @@ export async function startFeedbackDetector(runtime: Runtime, detector: Detector
       const out: OutgoingRecord[] = [];
       const memories = new Map<string, TurnMemory | null>(); // this batch's view, written after publishing
       const judged: string[] = [];
+      const snapshots: TurnSnapshot[] = [];
       for (const record of records) {
         let parsed: unknown;
         try {
@@ -70,7 +72,10 @@ export async function startFeedbackDetector(runtime: Runtime, detector: Detector
         const event = buildFeedbackEvent(turn, plan.judged, detection, detector.name, performance.now() - started);
         out.push({ topic: TOPICS.feedback, key: turn.conversation_id, value: JSON.stringify(event), headers: { 'insitu-schema': 'insitu.feedback', 'insitu-version': String(event.version), 'insitu-event-id': event.feedback_id } });
         judged.push(turn.turn_id);
+        snapshots.push(snapshotOf(turn, { turn_id: plan.judged.turn_id, model_served: plan.judged.model ?? null }));
       }
+      // Snapshots first: whoever reads a FeedbackEvent must find its feedback turn in state.
+      await Promise.all(snapshots.map((s) => saveTurnSnapshot(state, s, config.pairs.snapshotTtlSeconds * 1000)));
       if (out.length > 0) await bus.publish(out);
       await Promise.all([
         ...[...memories].filter(([, m]) => m !== null).map(([key, m]) => state.set(key, JSON.stringify(m), { ttlMs })),

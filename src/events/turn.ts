@@ -73,6 +73,9 @@ export interface TurnEvent {
   stream: boolean;
   /** Set when message contents were shortened to fit INSITU_MAX_EVENT_BYTES. */
   truncated?: boolean;
+  /** Remembered user preferences the proxy prepended as a system message (INSITU_PERSONALIZE); the recorded
+   * request.messages are the app's own. */
+  personalized?: number;
   /** Upstream error summary (never contains credentials). */
   error?: { message: string; type: string };
   created_at: string;
@@ -170,6 +173,7 @@ export const TURN_EVENT_SCHEMA = {
     upstream_status: { type: ['integer', 'null'] },
     stream: { type: 'boolean' },
     truncated: { type: 'boolean' },
+    personalized: { type: 'integer', minimum: 1 },
     error: {
       type: 'object',
       required: ['message', 'type'],

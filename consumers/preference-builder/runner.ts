@@ -1,0 +1,146 @@
+// The preference builder on the bus: consumes insitu.feedback (keyed by conversation, so in order per
+// conversation), reads the feedback turn's snapshot and the conversation's pending revision from state, and
+// publishes PreferencePairs to insitu.preferences and TrainingExamples to insitu.examples. Every candidate
+// goes through the filters and is published with their verdicts; only accepted ones reach datasets.
+// Exactly-once effect: ids are deterministic, handled feedback is marked in state after publishing, and the
+// duplicate filter recognises a re-delivered candidate as itself.
+import type { OutgoingRecord } from '../../src/bus/types.js';
+import { loadTurnSnapshot } from '../../src/conversation/turn-snapshot.js';
+import type { FeedbackEvent } from '../../src/events/feedback.js';
+import { validateFeedbackEvent } from '../../src/events/validate.js';
+import { rememberUserPreferences } from '../../src/personalization/user-preferences.js';
+import type { Runtime } from '../../src/runtime.js';
+import { TOPICS } from '../../src/topics.js';
+import type { ConsumerDefinition, RunningConsumer } from '../index.js';
+import { buildPreferencePair, buildTrainingExample, isDissatisfied, judgedExchange, planPreferenceWork, type PendingRevision, type Preferences } from './core.js';
+import type { FilterCandidate } from './filters/candidate.js';
+import { generatePair, GenerationError, type Generators } from './generate.js';
+
+export const PREFERENCE_BUILDER_GROUP = 'insitu.preference-builder';
+
+export interface PreferenceSummarizerPort {
+  summarize(input: { history: FeedbackInputMessage[]; rejected: string; followUp: string; feedback: FeedbackEvent }): Promise<Preferences>;
+}
+type FeedbackInputMessage = { role: 'system' | 'user' | 'assistant'; content: string };
+
+export interface FilterPipelinePort {
+  run(candidate: FilterCandidate): Promise<{ filters: import('../../src/events/preference.js').FilterResult[]; accepted: boolean }>;
+}
+
+export interface PreferenceBuilderDeps {
+  summarizer: PreferenceSummarizerPort;
+  filters: FilterPipelinePort;
+  generators: Generators;
+}
+
+const pendingKey = (tenant: string, conversationId: string) => `insitu:pb:pending:${tenant}:${conversationId}`;
+const doneKey = (feedbackId: string) => `insitu:pb:done:${feedbackId}`;
+
+export interface BuilderCounters {
+  feedback: number;
+  pairs: number;
+  pairsDropped: number;
+  examples: number;
+  waiting: number;
+  missingSnapshots: number;
+  generationErrors: number;
+}
+
+export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceBuilderDeps): Promise<RunningConsumer & { counters(): BuilderCounters }> {
+  const { bus, state, config } = runtime;
+  const log = runtime.logger.child('preference-builder');
+  const mode = config.pairs.mode;
+  const doneTtlMs = config.conversationTtlSeconds * 1000;
+  const pendingTtlMs = config.pairs.revisionTtlSeconds * 1000;
+  const counters: BuilderCounters = { feedback: 0, pairs: 0, pairsDropped: 0, examples: 0, waiting: 0, missingSnapshots: 0, generationErrors: 0 };
+
+  async function handle(feedback: FeedbackEvent, pendings: Map<string, PendingRevision | null>, out: OutgoingRecord[], personal: { tenant: string; user: string; list: string[] }[]): Promise<void> {
+    const turn = await loadTurnSnapshot(state, feedback.feedback_turn_id);
+    if (!turn) {
+      counters.missingSnapshots++;
+      log.warn('feedback turn no longer in state (INSITU_TURN_SNAPSHOT_TTL_S); feedback passed over', { feedback_id: feedback.feedback_id });
+      return;
+    }
+    const key = pendingKey(feedback.tenant, feedback.conversation_id);
+    let pending = pendings.get(key);
+    if (pending === undefined) {
+      const stored = await state.get(key);
+      pending = stored ? (JSON.parse(stored) as PendingRevision) : null;
+    }
+    let preferences: Preferences | null = null;
+    const exchange = judgedExchange(turn);
+    if (isDissatisfied(feedback) && exchange) {
+      preferences = await deps.summarizer.summarize({ history: exchange.prompt, rejected: exchange.response, followUp: exchange.followUp, feedback });
+      if (config.personalize.enabled && feedback.user) personal.push({ tenant: feedback.tenant, user: feedback.user, list: preferences.list });
+    }
+    const plan = planPreferenceWork({ feedback, turn, pending, preferences, mode });
+    if (plan.pending !== undefined) pendings.set(key, plan.pending);
+    if (plan.pending) counters.waiting++;
+
+    for (const draft of plan.examples) {
+      const verdicts = await deps.filters.run({ tenant: feedback.tenant, id: draft.example_id, prompt: draft.prompt, chosen: draft.response, rejected: null, preferences: [] });
+      const example = buildTrainingExample(draft, verdicts);
+      out.push({ topic: TOPICS.examples, key: feedback.conversation_id, value: JSON.stringify(example), headers: { 'insitu-schema': 'insitu.example', 'insitu-version': String(example.version), 'insitu-event-id': example.example_id } });
+      counters.examples++;
+    }
+
+    let draft = plan.pair;
+    if (plan.generate) {
+      try {
+        const generated = await generatePair(plan.generate, deps.generators);
+        if (generated.kept) draft = generated.draft;
+        else log.info('on-policy pair not kept', { pair_id: plan.generate.pair_id, reason: generated.reason });
+      } catch (error) {
+        // The generator failed every attempt: no pair from this feedback (its examples still go out).
+        counters.generationErrors++;
+        log.warn('chosen response could not be generated; pair passed over', { pair_id: plan.generate.pair_id, error: error instanceof GenerationError ? error.message : error });
+      }
+    }
+    if (!draft) return;
+    const verdicts = await deps.filters.run({ tenant: feedback.tenant, id: draft.pair_id, prompt: draft.prompt, chosen: draft.chosen, rejected: draft.rejected, preferences: draft.preferences.list });
+    const pair = buildPreferencePair(draft, verdicts);
+    if (pair.accepted) counters.pairs++;
+    else counters.pairsDropped++;
+    out.push({ topic: TOPICS.preferences, key: feedback.conversation_id, value: JSON.stringify(pair), headers: { 'insitu-schema': 'insitu.preference', 'insitu-version': String(pair.version), 'insitu-event-id': pair.pair_id } });
+  }
+
+  const subscription = await bus.subscribe({
+    group: PREFERENCE_BUILDER_GROUP,
+    topics: [TOPICS.feedback],
+    fromBeginning: true,
+    handler: async (records) => {
+      const out: OutgoingRecord[] = [];
+      const pendings = new Map<string, PendingRevision | null>(); // this batch's view, written after publishing
+      const handled: string[] = [];
+      const personal: { tenant: string; user: string; list: string[] }[] = [];
+      for (const record of records) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(record.value);
+        } catch {
+          log.warn('skipping a record that is not JSON', { topic: record.topic, partition: record.partition, offset: record.offset });
+          continue;
+        }
+        const valid = validateFeedbackEvent(parsed);
+        if (!valid.ok) {
+          log.warn('skipping an invalid FeedbackEvent', { offset: record.offset, errors: valid.errors.slice(0, 3) });
+          continue;
+        }
+        const feedback = valid.value;
+        if (handled.includes(feedback.feedback_id) || (await state.get(doneKey(feedback.feedback_id)))) continue;
+        counters.feedback++;
+        await handle(feedback, pendings, out, personal);
+        handled.push(feedback.feedback_id);
+      }
+      if (out.length > 0) await bus.publish(out);
+      await Promise.all([
+        ...[...pendings].map(([key, p]) => (p ? state.set(key, JSON.stringify(p), { ttlMs: pendingTtlMs }) : state.del(key))),
+        ...handled.map((id) => state.set(doneKey(id), '1', { ttlMs: doneTtlMs })),
+      ]);
+      for (const p of personal) await rememberUserPreferences(state, p.tenant, p.user, p.list, { max: config.personalize.maxPreferences, ttlMs: config.conversationTtlSeconds * 1000 });
+    },
+    onError: (error, records) => log.warn('batch failed; retrying', { error, records: records.length }),
+  });
+  log.info('consuming', { from: TOPICS.feedback, to: [TOPICS.preferences, TOPICS.examples], mode });
+  return { close: () => subscription.close(), counters: () => ({ ...counters }) };
+}

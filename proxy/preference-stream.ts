@@ -1,0 +1,127 @@
+// GET /v1/insitu/streams/preferences: the live preference stream as server-sent events, for people who tap
+// it without a Kafka client. Each client gets its own ephemeral subscription to insitu.preferences.
+//   ?tenant=T      only that tenant's pairs
+//   ?label=L       only pairs whose feedback carries that SAT/DSAT rubric
+//   ?include=all   also pairs a filter dropped (accepted=false)
+//   ?from=beginning  replay the retained topic first (default: only new pairs)
+// Every event's id is a cursor over the topic's partitions ("<partition>-<offset>" joined by '.'); a client
+// that reconnects with Last-Event-ID resumes after it: the topic is replayed and what the cursor covers is
+// skipped, so a resume costs a read of the retained topic.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Bus, DeliveredRecord, Subscription } from '../src/bus/types.js';
+import { RequestError } from '../src/errors.js';
+import type { PreferencePair } from '../src/events/preference.js';
+import { DSAT_RUBRICS, SAT_RUBRICS } from '../src/feedback/rubrics.js';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../src/log.js';
+import { TOPICS } from '../src/topics.js';
+import { sendRequestError } from './http-errors.js';
+
+const HEARTBEAT_MS = 15_000;
+const MAX_STREAMS = 64;
+const RUBRICS = new Set<string>([...SAT_RUBRICS, ...DSAT_RUBRICS]);
+
+export type StreamCursor = Map<number, bigint>;
+
+export function parseCursor(text: string): StreamCursor {
+  const cursor: StreamCursor = new Map();
+  if (text.trim() === '') return cursor;
+  for (const part of text.trim().split('.')) {
+    const m = /^(\d{1,6})-(\d{1,20})$/.exec(part);
+    if (!m) throw new RequestError(400, `Last-Event-ID '${text.slice(0, 80)}' is not a cursor of this stream.`, 'invalid_request_error', 'invalid_last_event_id');
+    cursor.set(Number(m[1]), BigInt(m[2]!));
+  }
+  return cursor;
+}
+
+export const formatCursor = (cursor: StreamCursor) =>
+  [...cursor].sort(([a], [b]) => a - b).map(([p, o]) => `${p}-${o}`).join('.');
+
+export interface StreamFilter {
+  tenant: string | null;
+  label: string | null;
+  includeDropped: boolean;
+}
+
+export function matches(pair: PreferencePair, filter: StreamFilter): boolean {
+  if (!filter.includeDropped && !pair.accepted) return false;
+  if (filter.tenant !== null && pair.tenant !== filter.tenant) return false;
+  if (filter.label !== null && !pair.feedback.some((f) => (f.dissatisfaction as string[]).includes(filter.label!) || (f.satisfaction as string[]).includes(filter.label!))) return false;
+  return true;
+}
+
+function readQuery(req: IncomingMessage): { filter: StreamFilter; fromBeginning: boolean } {
+  const url = new URL(req.url ?? '/', 'http://insitu');
+  const label = url.searchParams.get('label');
+  if (label !== null && !RUBRICS.has(label)) throw new RequestError(400, `Unknown label '${label.slice(0, 60)}': use one of the SAT or DSAT rubric names.`, 'invalid_request_error', 'invalid_label');
+  const include = url.searchParams.get('include');
+  if (include !== null && include !== 'all' && include !== 'accepted') throw new RequestError(400, "include must be 'all' or 'accepted'.", 'invalid_request_error', 'invalid_include');
+  const from = url.searchParams.get('from');
+  if (from !== null && from !== 'beginning' && from !== 'now') throw new RequestError(400, "from must be 'beginning' or 'now'.", 'invalid_request_error', 'invalid_from');
+  return { filter: { tenant: url.searchParams.get('tenant'), label, includeDropped: include === 'all' }, fromBeginning: from === 'beginning' };
+}
+
+export function createPreferenceStreamHandler(deps: { bus: Bus; logger: Logger }) {
+  let open = 0;
+  return async function streamPreferences(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let query: ReturnType<typeof readQuery>;
+    let cursor: StreamCursor;
+    try {
+      query = readQuery(req);
+      const lastId = req.headers['last-event-id'];
+      cursor = parseCursor(typeof lastId === 'string' ? lastId : '');
+      if (open >= MAX_STREAMS) throw new RequestError(503, `Too many open preference streams (${MAX_STREAMS}); try again later or read the ${TOPICS.preferences} topic.`, 'server_error', 'too_many_streams');
+    } catch (error) {
+      if (error instanceof RequestError) return sendRequestError(res, error);
+      throw error;
+    }
+    open++;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(': insitu preference stream\n\n');
+    let subscription: Subscription | undefined;
+    let closed = false;
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    heartbeat.unref();
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      open--;
+      clearInterval(heartbeat);
+      void subscription?.close().catch((error) => deps.logger.warn('closing a preference stream failed', { error }));
+    };
+    res.on('close', close);
+    const send = (records: DeliveredRecord[]) => {
+      for (const record of records) {
+        const offset = BigInt(record.offset);
+        const seen = cursor.get(record.partition);
+        if (seen !== undefined && offset <= seen) continue;
+        cursor.set(record.partition, offset);
+        let pair: PreferencePair;
+        try {
+          pair = JSON.parse(record.value) as PreferencePair;
+        } catch {
+          continue;
+        }
+        if (!matches(pair, query.filter)) continue;
+        res.write(`id: ${formatCursor(cursor)}\nevent: preference\ndata: ${record.value}\n\n`);
+      }
+    };
+    try {
+      subscription = await deps.bus.subscribe({
+        group: `insitu.stream-${randomBytes(6).toString('hex')}`,
+        topics: [TOPICS.preferences],
+        fromBeginning: query.fromBeginning || cursor.size > 0,
+        ephemeral: true,
+        handler: async (records) => {
+          if (!closed) send(records);
+        },
+      });
+      if (closed) await subscription.close();
+      else res.write(': subscribed\n\n');
+    } catch (error) {
+      deps.logger.warn('preference stream could not subscribe', { error });
+      res.write(`event: error\ndata: ${JSON.stringify({ error: { message: 'The preference stream is unavailable (bus unreachable); reconnect later.', type: 'server_error', code: 'bus_unavailable' } })}\n\n`);
+      res.end();
+    }
+  };
+}
