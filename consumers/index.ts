@@ -2,7 +2,9 @@
 // (event, state) -> (events, state changes) and a runner that is the only part touching the bus and state.
 // `insitu consume <name>` runs one; `insitu up` runs them all beside the proxy.
 import type { Runtime } from '../src/runtime.js';
+import { datasetStore } from './dataset-store/runner.js';
 import { feedbackDetector } from './feedback-detector/runner.js';
+import { preferenceBuilder } from './preference-builder/index.js';
 
 export interface RunningConsumer {
   close(): Promise<void>;
@@ -14,7 +16,7 @@ export interface ConsumerDefinition {
   start(runtime: Runtime): Promise<RunningConsumer>;
 }
 
-export const CONSUMERS: ConsumerDefinition[] = [feedbackDetector];
+export const CONSUMERS: ConsumerDefinition[] = [feedbackDetector, preferenceBuilder, datasetStore];
 
 export function findConsumer(name: string): ConsumerDefinition | undefined {
   return CONSUMERS.find((c) => c.name === name);

@@ -1,7 +1,7 @@
 // The feedback detector: its pure core without I/O, then the consumer end to end on both runtimes — a
 // scripted 3-turn chat through the proxy with the openai SDK yields the right FeedbackEvents on the bus, and
 // re-delivered turns yield none.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type OpenAI from 'openai';
@@ -12,8 +12,8 @@ import type { FeedbackEvent } from '../src/events/feedback.js';
 import type { TurnEvent } from '../src/events/turn.js';
 import { validateFeedbackEvent } from '../src/events/validate.js';
 import { TOPICS } from '../src/topics.js';
-import { startKafkaBroker, type KafkaBroker } from './support/kafka-broker.js';
 import { startInsitu, settle, type Insitu } from './support/insitu.js';
+import { onBothRuntimes } from './support/runtimes.js';
 import { startSimUpstream, type SimUpstream } from './support/sim-upstream.js';
 
 function turn(index: number, messages: { role: string; content: string }[], answer: string | null): TurnEvent {
@@ -111,17 +111,4 @@ async function endToEnd(env: Record<string, string>) {
   }
 }
 
-describe('feedback detector consumer end to end', () => {
-  let broker: KafkaBroker | undefined;
-  after(async () => broker?.stop());
-  test('embedded runtime, memory state', async () => {
-    await endToEnd({});
-  });
-  test('Kafka runtime, Redis state', async () => {
-    broker = await startKafkaBroker({ partitions: 1 });
-    await endToEnd({
-      INSITU_KAFKA_BROKERS: broker.bootstrap, INSITU_KAFKA_REPLICATION: '1', INSITU_BUS_PARTITIONS: '1', INSITU_KAFKA_SESSION_TIMEOUT_MS: '6000',
-      INSITU_KAFKA_HEARTBEAT_MS: '400', INSITU_KAFKA_MAX_WAIT_MS: '100', INSITU_REDIS_URL: 'redis://127.0.0.1:6379',
-    });
-  });
-});
+onBothRuntimes('feedback detector consumer end to end', endToEnd);

@@ -6,6 +6,7 @@
 // duplicate filter recognises a re-delivered candidate as itself.
 import type { OutgoingRecord } from '../../src/bus/types.js';
 import { loadTurnSnapshot } from '../../src/conversation/turn-snapshot.js';
+import type { TrainingExample } from '../../src/events/example.js';
 import type { FeedbackEvent } from '../../src/events/feedback.js';
 import { validateFeedbackEvent } from '../../src/events/validate.js';
 import { rememberUserPreferences } from '../../src/personalization/user-preferences.js';
@@ -13,23 +14,18 @@ import type { Runtime } from '../../src/runtime.js';
 import { TOPICS } from '../../src/topics.js';
 import type { ConsumerDefinition, RunningConsumer } from '../index.js';
 import { buildPreferencePair, buildTrainingExample, isDissatisfied, judgedExchange, planPreferenceWork, type PendingRevision, type Preferences } from './core.js';
-import type { FilterCandidate } from './filters/candidate.js';
+import type { FilterPipeline } from './filters/index.js';
+import type { PreferenceSummarizer } from './preferences/index.js';
 import { generatePair, GenerationError, type Generators } from './generate.js';
 
 export const PREFERENCE_BUILDER_GROUP = 'insitu.preference-builder';
 
-export interface PreferenceSummarizerPort {
-  summarize(input: { history: FeedbackInputMessage[]; rejected: string; followUp: string; feedback: FeedbackEvent }): Promise<Preferences>;
-}
-type FeedbackInputMessage = { role: 'system' | 'user' | 'assistant'; content: string };
-
-export interface FilterPipelinePort {
-  run(candidate: FilterCandidate): Promise<{ filters: import('../../src/events/preference.js').FilterResult[]; accepted: boolean }>;
-}
-
 export interface PreferenceBuilderDeps {
-  summarizer: PreferenceSummarizerPort;
-  filters: FilterPipelinePort;
+  summarizer: PreferenceSummarizer;
+  /** Filters for pairs, and for each kind of example: each has its own duplicate namespace, so an SFT example
+   * never shadows the hindsight example of the same response, nor either a pair. */
+  pairFilters: FilterPipeline;
+  exampleFilters: Record<TrainingExample['kind'], FilterPipeline>;
   generators: Generators;
 }
 
@@ -70,7 +66,8 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
     let preferences: Preferences | null = null;
     const exchange = judgedExchange(turn);
     if (isDissatisfied(feedback) && exchange) {
-      preferences = await deps.summarizer.summarize({ history: exchange.prompt, rejected: exchange.response, followUp: exchange.followUp, feedback });
+      const summary = await deps.summarizer.summarize({ history: exchange.prompt, rejected: exchange.response, followUp: exchange.followUp, feedback });
+      preferences = { list: summary.preferences, by: summary.by };
       if (config.personalize.enabled && feedback.user) personal.push({ tenant: feedback.tenant, user: feedback.user, list: preferences.list });
     }
     const plan = planPreferenceWork({ feedback, turn, pending, preferences, mode });
@@ -78,7 +75,7 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
     if (plan.pending) counters.waiting++;
 
     for (const draft of plan.examples) {
-      const verdicts = await deps.filters.run({ tenant: feedback.tenant, id: draft.example_id, prompt: draft.prompt, chosen: draft.response, rejected: null, preferences: [] });
+      const verdicts = await deps.exampleFilters[draft.kind].run({ tenant: feedback.tenant, id: draft.example_id, prompt: draft.prompt, chosen: draft.response, rejected: null, preferences: [] });
       const example = buildTrainingExample(draft, verdicts);
       out.push({ topic: TOPICS.examples, key: feedback.conversation_id, value: JSON.stringify(example), headers: { 'insitu-schema': 'insitu.example', 'insitu-version': String(example.version), 'insitu-event-id': example.example_id } });
       counters.examples++;
@@ -97,7 +94,7 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
       }
     }
     if (!draft) return;
-    const verdicts = await deps.filters.run({ tenant: feedback.tenant, id: draft.pair_id, prompt: draft.prompt, chosen: draft.chosen, rejected: draft.rejected, preferences: draft.preferences.list });
+    const verdicts = await deps.pairFilters.run({ tenant: feedback.tenant, id: draft.pair_id, prompt: draft.prompt, chosen: draft.chosen, rejected: draft.rejected, preferences: draft.preferences.list });
     const pair = buildPreferencePair(draft, verdicts);
     if (pair.accepted) counters.pairs++;
     else counters.pairsDropped++;

@@ -10,6 +10,8 @@ import { chooseDetector } from '../../consumers/feedback-detector/choose.js';
 import { startProxy, type ProxyServer } from '../../proxy/server.js';
 import { loadConfig, variablesTable, type Config } from '../config.js';
 import { ConfigError, InsituError } from '../errors.js';
+import { describeExport, EXPORT_FORMATS, exportDataset, findExportFormat } from '../dataset/export/index.js';
+import { parseDay } from '../dataset/layout.js';
 import { EVENT_SCHEMAS } from '../events/validate.js';
 import { createLogger, type Logger } from '../log.js';
 import { openRuntime, type Runtime } from '../runtime.js';
@@ -30,6 +32,10 @@ Usage:
                                  feedback detection over a corpus (backfill); Table-1 summary on stderr
   insitu eval-detector --input labelled.jsonl [--split develop|check|all] [--errors N] [--json]
                                  detector accuracy, P/R/F1 and Cohen's kappa against gold labels (Table 6)
+  insitu export --format ${EXPORT_FORMATS.map((f) => f.name).join('|')} --out DIR
+                [--tenant T] [--since YYYY-MM-DD] [--until YYYY-MM-DD]
+                                 the stored pairs or examples as training data (fixed file names under DIR);
+                                 Table-2 statistics on stdout
 
 Configuration comes from INSITU_* environment variables (see README.md).`;
 
@@ -174,6 +180,30 @@ async function detect(args: string[]): Promise<void> {
   }
 }
 
+function dayOption(args: string[], name: string): string | undefined {
+  const value = option(args, name);
+  if (value !== undefined && !parseDay(value)) throw new UsageError(`${name} ${value}: expected a date YYYY-MM-DD`);
+  return value;
+}
+
+async function exportCommand(args: string[]): Promise<void> {
+  const names = EXPORT_FORMATS.map((f) => f.name).join(', ');
+  const formatName = option(args, '--format');
+  const outDir = option(args, '--out');
+  const tenant = option(args, '--tenant');
+  const since = dayOption(args, '--since');
+  const until = dayOption(args, '--until');
+  if (args.length > 0) throw new UsageError(`export: unexpected argument '${args[0]}'`);
+  if (!formatName) throw new UsageError(`export needs --format (${names})`);
+  const format = findExportFormat(formatName);
+  if (!format) throw new UsageError(`--format ${formatName}: use one of ${names}`);
+  if (!outDir) throw new UsageError('export needs --out <folder>');
+  if (tenant === '') throw new UsageError('--tenant needs a tenant name');
+  if (since && until && since > until) throw new UsageError(`--since ${since} is after --until ${until}`);
+  const result = await exportDataset({ dataDir: loadConfig().dataDir, format, outDir, tenant, since, until });
+  process.stdout.write(describeExport(result) + '\n');
+}
+
 function schemas(args: string[]): void {
   const write = option(args, '--write');
   const check = option(args, '--check');
@@ -219,6 +249,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'detect') {
       await detect(args);
+      return 0;
+    }
+    if (command === 'export') {
+      await exportCommand(args);
       return 0;
     }
     if (command === 'eval-detector') {

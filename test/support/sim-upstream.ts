@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessageFunctionToolCall } from 'openai/resources/chat/completions';
 import type { Model } from 'openai/resources/models';
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
+import type { Moderation, ModerationCreateResponse } from 'openai/resources/moderations';
 
 // Any string: non-OpenAI servers send others (e.g. vLLM's 'abort'); the SDK literals stay as autocompletion.
 type FinishReason = ChatCompletion.Choice['finish_reason'] | (string & {});
@@ -59,6 +60,10 @@ export interface RawReply {
 }
 export type Reply = CompletionReply | ErrorReply | HangReply | DropReply | RawReply;
 
+export type ModerationCategory = keyof Moderation.Categories;
+/** What POST /v1/moderations answers next: an error (or a hang) instead of the scripted verdicts. */
+export type ModerationReply = ErrorReply | HangReply;
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -77,8 +82,12 @@ export interface SimUpstream {
   readonly clientAborts: number;
   /** Queue replies, consumed one per chat completion request (FIFO). */
   enqueue(...replies: Reply[]): void;
-  /** Clear the queue and the recorded requests (clientAborts keeps counting). */
+  /** Clear the queue and the recorded requests (clientAborts keeps counting), and the moderation script. */
   reset(): void;
+  /** POST /v1/moderations flags every input containing `marker` with these categories (others pass). */
+  flagModeration(marker: string, categories: ModerationCategory[]): void;
+  /** Queue moderation replies (errors, hangs), consumed one per moderation request before the scripted verdicts. */
+  enqueueModeration(...replies: ModerationReply[]): void;
   waitForRequests(n: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   waitForClientAborts(n: number, timeoutMs?: number): Promise<void>;
   /** Close the server, destroying open sockets (hanging requests included). */
@@ -193,8 +202,32 @@ function embeddings(json: any): CreateEmbeddingResponse {
   return { object: 'list', model: typeof json?.model === 'string' ? json.model : 'sim-embedding', data, usage: { prompt_tokens: tokens, total_tokens: tokens } };
 }
 
+const MODERATION_CATEGORIES: ModerationCategory[] = [
+  'harassment', 'harassment/threatening', 'hate', 'hate/threatening', 'illicit', 'illicit/violent', 'self-harm',
+  'self-harm/instructions', 'self-harm/intent', 'sexual', 'sexual/minors', 'violence', 'violence/graphic',
+];
+
+/** One result per text input; an input is flagged with the categories of every marker it contains. */
+function moderations(json: any, rules: Map<string, ModerationCategory[]>): ModerationCreateResponse {
+  const raw = json?.input;
+  const inputs: string[] = (Array.isArray(raw) ? raw : [raw]).map((x: unknown) => (typeof x === 'string' ? x : typeof (x as any)?.text === 'string' ? (x as any).text : ''));
+  const results: Moderation[] = inputs.map((input) => {
+    const hit = new Set([...rules].filter(([marker]) => input.includes(marker)).flatMap(([, categories]) => categories));
+    const flags = MODERATION_CATEGORIES.map((c) => [c, hit.has(c)] as const);
+    return {
+      flagged: hit.size > 0,
+      categories: Object.fromEntries(flags) as unknown as Moderation.Categories,
+      category_scores: Object.fromEntries(flags.map(([c, on]) => [c, on ? 0.98 : 0.001])) as unknown as Moderation.CategoryScores,
+      category_applied_input_types: Object.fromEntries(flags.map(([c]) => [c, ['text']])) as unknown as Moderation.CategoryAppliedInputTypes,
+    };
+  });
+  return { id: `modr-sim-${++counter}`, model: typeof json?.model === 'string' ? json.model : 'omni-moderation-latest', results };
+}
+
 export async function startSimUpstream(): Promise<SimUpstream> {
   let queue: Reply[] = [];
+  let moderationQueue: ModerationReply[] = [];
+  const moderationRules = new Map<string, ModerationCategory[]>();
   const requests: RecordedRequest[] = [];
   let clientAborts = 0;
   let closing = false;
@@ -207,21 +240,23 @@ export async function startSimUpstream(): Promise<SimUpstream> {
     res.end(text);
   };
 
+  async function writeError(res: ServerResponse, reply: ErrorReply): Promise<void> {
+    if (reply.delayMs) await sleep(reply.delayMs);
+    if (res.destroyed) return;
+    if (reply.rawBody !== undefined) {
+      res.writeHead(reply.status, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(reply.rawBody) });
+      res.end(reply.rawBody);
+    } else writeJson(res, reply.status, reply.body ?? openaiError(reply.status, `simulated upstream error ${reply.status}`));
+  }
+
   async function chat(req: RecordedRequest, res: ServerResponse, dropped: () => void): Promise<void> {
     const reply: Reply = queue.shift() ?? { kind: 'completion' };
     const stream = req.json?.stream === true;
     switch (reply.kind) {
       case 'hang':
         return; // the socket stays open until the client leaves or close() destroys it
-      case 'error': {
-        if (reply.delayMs) await sleep(reply.delayMs);
-        if (res.destroyed) return;
-        if (reply.rawBody !== undefined) {
-          res.writeHead(reply.status, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(reply.rawBody) });
-          res.end(reply.rawBody);
-        } else writeJson(res, reply.status, reply.body ?? openaiError(reply.status, `simulated upstream error ${reply.status}`));
-        return;
-      }
+      case 'error':
+        return writeError(res, reply);
       case 'raw': {
         res.writeHead(reply.status, reply.headers);
         for (const [i, c] of reply.chunks.entries()) {
@@ -300,6 +335,12 @@ export async function startSimUpstream(): Promise<SimUpstream> {
       return writeJson(res, 200, { object: 'list', data });
     }
     if (req.method === 'POST' && path === '/v1/embeddings') return writeJson(res, 200, embeddings(json));
+    if (req.method === 'POST' && path === '/v1/moderations') {
+      const reply = moderationQueue.shift();
+      if (reply?.kind === 'hang') return;
+      if (reply?.kind === 'error') return writeError(res, reply);
+      return writeJson(res, 200, moderations(json, moderationRules));
+    }
     writeJson(res, 404, openaiError(404, `Unknown request URL: ${req.method} ${path}`, 'unknown_url'));
   }
 
@@ -338,8 +379,12 @@ export async function startSimUpstream(): Promise<SimUpstream> {
     enqueue: (...replies) => void queue.push(...replies),
     reset() {
       queue = [];
+      moderationQueue = [];
+      moderationRules.clear();
       requests.length = 0; // keep the same array: callers may hold a reference to sim.requests
     },
+    flagModeration: (marker, categories) => void moderationRules.set(marker, categories),
+    enqueueModeration: (...replies) => void moderationQueue.push(...replies),
     async waitForRequests(n, timeoutMs = 5000) {
       await waitFor(() => requests.length >= n, timeoutMs, () => `${n} requests (have ${requests.length})`);
       return requests;

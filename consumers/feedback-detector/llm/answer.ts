@@ -1,36 +1,15 @@
 // Reading the judge's answer strictly: the first JSON object in the text (code fences and chatter around it
 // are tolerated), every field checked against the label sets. Invalid labels are dropped and reported as
 // repairs; an answer without a usable JSON object is a JudgeAnswerError (the caller retries).
-import { InsituError } from '../../../src/errors.js';
+import { extractJsonObject, UnreadableAnswerError } from '../../../src/llm/index.js';
 import { CONVERSATION_STATES, DOMAINS, INTENTS, isDsatRubric, isSatRubric } from '../../../src/feedback/rubrics.js';
 import type { ConversationState, Domain, Intent, Polarity } from '../../../src/feedback/rubrics.js';
 import type { Detection } from '../detector.js';
 
-export class JudgeAnswerError extends InsituError {
-  constructor(message: string) {
-    super(message, { retriable: true });
-  }
-}
+/** The judge's answer has no usable JSON verdict; retried by the caller. */
+export class JudgeAnswerError extends UnreadableAnswerError {}
 
-/** The first balanced {...} in the text, honouring strings and escapes. */
-export function extractJsonObject(text: string): string | null {
-  const start = text.indexOf('{');
-  if (start < 0) return null;
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    else if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) return text.slice(start, i + 1);
-  }
-  return null;
-}
+export { extractJsonObject };
 
 const norm = (x: unknown) => (typeof x === 'string' ? x.trim().toLowerCase().replace(/[\s-]+/g, '_') : '');
 

@@ -1,0 +1,262 @@
+// The preference builder end to end, on both runtimes: a scripted conversation through the proxy with the
+// openai SDK — a long answer, a DSAT follow-up ("too long, shorter"), an accepted revision ("thanks,
+// perfect") — yields exactly one pair on insitu.preferences (rejected = the long answer, chosen = the
+// revision), its examples on insitu.examples, the pair on the live SSE stream, and nothing new when every
+// feedback event is delivered again. Also: per-user personalization reaches the upstream request.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type OpenAI from 'openai';
+import { startFeedbackDetector } from '../consumers/feedback-detector/runner.js';
+import { preferenceBuilder } from '../consumers/preference-builder/index.js';
+import { startDatasetStore } from '../consumers/dataset-store/runner.js';
+import { EXPORT_FORMATS, exportDataset } from '../src/dataset/export/index.js';
+import { readDataset } from '../src/dataset/reader.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunningConsumer } from '../consumers/index.js';
+import type { DeliveredRecord } from '../src/bus/types.js';
+import type { TrainingExample } from '../src/events/example.js';
+import type { PreferencePair } from '../src/events/preference.js';
+import { validatePreferencePair, validateTrainingExample } from '../src/events/validate.js';
+import { TOPICS } from '../src/topics.js';
+import { settle, startInsitu, type Insitu } from './support/insitu.js';
+import { onBothRuntimes } from './support/runtimes.js';
+import { startSimUpstream, type SimUpstream } from './support/sim-upstream.js';
+
+// A tenant per run: Redis keeps duplicate-filter entries across runs, and the same pair again is a duplicate.
+const TENANT = `test-${randomBytes(4).toString('hex')}`;
+const LONG = 'DNS, the Domain Name System, is a long story. It began in 1983 when Paul Mockapetris proposed it, and since then it has grown into a hierarchical, distributed database with root servers, top-level domains, authoritative servers, recursive resolvers and caches at every level, which we will now go through one by one in great detail.';
+const SHORT = '- DNS maps names to IP addresses.\n- Resolvers ask root, TLD, then authoritative servers, and cache answers.';
+
+interface Pipeline {
+  sim: SimUpstream;
+  insitu: Insitu;
+  consumers: RunningConsumer[];
+  pairs: PreferencePair[];
+  examples: TrainingExample[];
+  feedbackRecords: DeliveredRecord[];
+  waitFor(what: () => boolean, label: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startPipeline(env: Record<string, string>): Promise<Pipeline> {
+  const sim = await startSimUpstream();
+  const insitu = await startInsitu({ INSITU_DEFAULT_TENANT: TENANT, ...env, INSITU_UPSTREAM_URL: sim.url });
+  const consumers = [await startFeedbackDetector(insitu.runtime), await preferenceBuilder.start(insitu.runtime), await startDatasetStore(insitu.runtime)];
+  const pairs: PreferencePair[] = [];
+  const examples: TrainingExample[] = [];
+  const feedbackRecords: DeliveredRecord[] = [];
+  const reader = await insitu.runtime.bus.subscribe({
+    group: `pb-reader-${randomBytes(4).toString('hex')}`, topics: [TOPICS.preferences, TOPICS.examples, TOPICS.feedback], fromBeginning: true, ephemeral: true,
+    handler: async (records) => {
+      for (const r of records) {
+        const parsed = JSON.parse(r.value);
+        if (r.topic === TOPICS.feedback) feedbackRecords.push(r);
+        else if (r.topic === TOPICS.preferences) {
+          assert.equal(validatePreferencePair(parsed).ok, true, JSON.stringify(validatePreferencePair(parsed)));
+          assert.equal(r.key, parsed.conversation_id);
+          pairs.push(parsed);
+        } else {
+          assert.equal(validateTrainingExample(parsed).ok, true, JSON.stringify(validateTrainingExample(parsed)));
+          examples.push(parsed);
+        }
+      }
+    },
+  });
+  return {
+    sim, insitu, consumers, pairs, examples, feedbackRecords,
+    async waitFor(what, label) {
+      for (let i = 0; i < 300 && !what(); i++) await settle(100);
+      assert.ok(what(), `timed out waiting for ${label}: ${pairs.length} pairs, ${examples.length} examples, ${feedbackRecords.length} feedback`);
+    },
+    async close() {
+      await reader.close();
+      for (const c of consumers) await c.close();
+      await insitu.close();
+      await sim.close();
+    },
+  };
+}
+
+const systemPrompt = (user: string) => `You are a helpful network tutor for ${user}.`;
+
+/** Runs the scripted chat; returns the turn ids in order. */
+async function scriptedChat(p: Pipeline, user: string, answers: [string, string] = [LONG, SHORT]): Promise<string[]> {
+  p.sim.enqueue({ kind: 'completion', content: answers[0] }, { kind: 'completion', content: answers[1] }, { kind: 'completion', content: 'Glad it helped!' });
+  const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'system', content: systemPrompt(user) }];
+  const turnIds: string[] = [];
+  for (const q of ['Explain how DNS works.', 'That is way too long. Shorter please, in bullet points.', 'Thanks, perfect!']) {
+    messages.push({ role: 'user', content: q });
+    const { data, response } = await p.insitu.client.chat.completions.create({ model: 'tutor', messages, user }).withResponse();
+    turnIds.push(response.headers.get('x-insitu-turn-id')!);
+    messages.push(data.choices[0]!.message);
+  }
+  return turnIds;
+}
+
+interface StreamRead {
+  events: { id: string; data: PreferencePair }[];
+  /** Resolves once the server says its subscription is live. */
+  subscribed: Promise<void>;
+  /** Resolves once `count` events arrived, the stream ended or the timeout passed. */
+  finished: Promise<void>;
+}
+
+/** Reads SSE events from the live preference stream until `count` arrived (or the timeout). */
+async function readStream(url: string, count: number, headers: Record<string, string> = {}, timeoutMs = 20_000): Promise<StreamRead> {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers, signal: controller.signal });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
+  const reader = response.body!.getReader();
+  const events: StreamRead['events'] = [];
+  let markSubscribed!: () => void;
+  const subscribed = new Promise<void>((resolve) => (markSubscribed = resolve));
+  const finished = (async () => {
+    let buffer = '';
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      while (events.length < count) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += Buffer.from(value).toString('utf8');
+        let at: number;
+        while ((at = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, at);
+          buffer = buffer.slice(at + 2);
+          if (block.startsWith(': subscribed')) markSubscribed();
+          const id = /^id: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (id && data) events.push({ id, data: JSON.parse(data) });
+        }
+      }
+    } catch {
+      // aborted at the timeout: what arrived is in events
+    } finally {
+      clearTimeout(timer);
+      markSubscribed();
+      controller.abort();
+    }
+  })();
+  return { events, subscribed, finished };
+}
+
+async function endToEnd(env: Record<string, string>) {
+  const p = await startPipeline(env);
+  try {
+    const streamUrl = `${p.insitu.proxy.url}/v1/insitu/streams/preferences?tenant=${TENANT}`;
+    const live = await readStream(streamUrl, 1);
+    await live.subscribed;
+
+    const turnIds = await scriptedChat(p, 'user-1');
+    await p.waitFor(() => p.pairs.length >= 1 && p.examples.length >= 3, 'one pair and three examples');
+    const [pair] = p.pairs;
+    assert.equal(p.pairs.length, 1);
+    assert.equal(pair!.accepted, true, JSON.stringify(pair!.filters));
+    assert.equal(pair!.mode, 'in-situ');
+    assert.equal(pair!.rejected_turn_id, turnIds[0]);
+    assert.equal(pair!.feedback_turn_id, turnIds[1]);
+    assert.equal(pair!.chosen_turn_id, turnIds[1]);
+    assert.equal(pair!.rejected.content, LONG);
+    assert.equal(pair!.chosen.content, SHORT);
+    assert.deepEqual(pair!.prompt, [{ role: 'system', content: systemPrompt('user-1') }, { role: 'user', content: 'Explain how DNS works.' }]);
+    assert.ok(pair!.preferences.length > 0);
+    assert.ok(pair!.preferences.some((s) => /short|concise|bullet/i.test(s)), pair!.preferences.join(' | '));
+    assert.deepEqual(pair!.feedback.map((f) => f.polarity), ['DSAT', 'SAT']);
+    assert.deepEqual(pair!.filters.map((f) => f.verdict).filter((v) => v === 'drop'), []);
+    assert.equal(pair!.user, 'user-1');
+
+    const kinds = p.examples.map((e) => `${e.kind}:${e.turn_id === turnIds[0] ? 0 : e.turn_id === turnIds[1] ? 1 : '?'}`).sort();
+    assert.deepEqual(kinds, ['hindsight:0', 'hindsight:1', 'sft:1']);
+    const sft = p.examples.find((e) => e.kind === 'sft')!;
+    assert.equal(sft.response.content, SHORT);
+    const hindsight = p.examples.find((e) => e.kind === 'hindsight' && e.turn_id === turnIds[0])!;
+    assert.equal(hindsight.follow_up, 'That is way too long. Shorter please, in bullet points.');
+
+    // The dataset store persisted it; every export holds exactly that pair (or its examples).
+    const stored = async (kind: 'pairs' | 'sft' | 'hindsight') => {
+      let n = 0;
+      for await (const _ of readDataset({ dataDir: p.insitu.dataDir, kind })) n++;
+      return n;
+    };
+    for (let i = 0; i < 100 && ((await stored('pairs')) < 1 || (await stored('hindsight')) < 2 || (await stored('sft')) < 1); i++) await settle(100);
+    const out = mkdtempSync(join(tmpdir(), 'insitu-export-'));
+    try {
+      const expected: Record<string, number> = { 'openai-dpo': 1, trl: 1, 'llama-factory': 1, sft: 1, hindsight: 2 };
+      for (const format of EXPORT_FORMATS) {
+        const result = await exportDataset({ dataDir: p.insitu.dataDir, format, outDir: out });
+        assert.equal(result.written, expected[format.name], `${format.name}: ${JSON.stringify(result.skipped)}`);
+        const text = readFileSync(result.files[0]!, 'utf8');
+        if (format.name === 'openai-dpo') {
+          const line = JSON.parse(text.trim());
+          assert.equal(line.preferred_output[0].content, SHORT);
+          assert.equal(line.non_preferred_output[0].content, LONG);
+          assert.equal(line.input.messages.at(-1).content, 'Explain how DNS works.');
+        }
+        if (format.name === 'trl') assert.equal(JSON.parse(text.trim()).chosen[0].content, SHORT);
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+
+    // The live stream delivered the same pair; its id resumes after it (nothing more to send).
+    await live.finished;
+    assert.equal(live.events.length, 1);
+    assert.equal(live.events[0]!.data.pair_id, pair!.pair_id);
+    const replay = await readStream(`${streamUrl}&from=beginning`, 1);
+    await replay.finished;
+    assert.equal(replay.events[0]!.id, live.events[0]!.id);
+    const bad = await fetch(streamUrl, { headers: { 'last-event-id': 'garbage' } });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { error: { type: string } }).error.type, 'invalid_request_error');
+
+    // Re-deliver every feedback event (as after a crash before the commit): no new pair, no new example.
+    const replayed = p.feedbackRecords.slice();
+    assert.equal(replayed.length, 2);
+    await p.insitu.runtime.bus.publish(replayed.map((r) => ({ topic: r.topic, key: r.key, value: r.value })));
+    await p.waitFor(() => p.feedbackRecords.length >= 4, 'the re-delivered feedback');
+    await settle(1500);
+    assert.equal(p.pairs.length, 1);
+    assert.equal(p.examples.length, 3);
+
+    // A client resuming with Last-Event-ID gets what came after it, not the pair it already had.
+    const resumed = await readStream(streamUrl, 1, { 'last-event-id': live.events[0]!.id });
+    await resumed.subscribed;
+    await scriptedChat(p, 'user-2', ['Resolvers, registries and zone files each play a part, which this long answer will now explain at far greater length than anyone asked for.', '- Names go to a resolver.\n- It walks root, TLD and authoritative servers.']);
+    await resumed.finished;
+    await p.waitFor(() => p.pairs.length >= 2, 'the second pair');
+    assert.equal(resumed.events.length, 1);
+    assert.equal(resumed.events[0]!.data.pair_id, p.pairs[1]!.pair_id);
+    assert.notEqual(p.pairs[1]!.pair_id, pair!.pair_id);
+  } finally {
+    await p.close();
+  }
+}
+
+onBothRuntimes('preference builder end to end', endToEnd);
+
+describe('per-user personalization', () => {
+  test('after a pair, the same user\'s next request reaches the upstream with their preferences; others do not', async () => {
+    const p = await startPipeline({ INSITU_PERSONALIZE: '1' });
+    try {
+      await scriptedChat(p, 'user-7');
+      await p.waitFor(() => p.pairs.length >= 1, 'the pair');
+      p.sim.reset();
+      p.sim.enqueue({ kind: 'completion', content: 'ok' }, { kind: 'completion', content: 'ok' });
+      const { response } = await p.insitu.client.chat.completions.create({ model: 'tutor', messages: [{ role: 'user', content: 'Explain TCP.' }], user: 'user-7' }).withResponse();
+      await p.insitu.client.chat.completions.create({ model: 'tutor', messages: [{ role: 'user', content: 'Explain TCP.' }], user: 'someone-else' });
+      const [mine, theirs] = await p.sim.waitForRequests(2);
+      assert.equal(mine!.json.messages[0].role, 'system');
+      for (const s of p.pairs[0]!.preferences) assert.ok(mine!.json.messages[0].content.includes(s), `missing '${s}'`);
+      assert.equal(mine!.json.messages[1].content, 'Explain TCP.');
+      assert.deepEqual(theirs!.json.messages, [{ role: 'user', content: 'Explain TCP.' }]);
+      const turn = await p.insitu.waitForTurn(response.headers.get('x-insitu-turn-id'));
+      assert.deepEqual(turn.request.messages, [{ role: 'user', content: 'Explain TCP.' }]);
+      assert.equal(turn.personalized, p.pairs[0]!.preferences.length);
+    } finally {
+      await p.close();
+    }
+  });
+});
