@@ -41,8 +41,8 @@ interface Pipeline {
   close(): Promise<void>;
 }
 
-async function startPipeline(env: Record<string, string>): Promise<Pipeline> {
-  const sim = await startSimUpstream();
+async function startPipeline(env: Record<string, string>, sim?: SimUpstream): Promise<Pipeline> {
+  sim ??= await startSimUpstream();
   const insitu = await startInsitu({ INSITU_DEFAULT_TENANT: TENANT, ...env, INSITU_UPSTREAM_URL: sim.url });
   const consumers = [await startFeedbackDetector(insitu.runtime), await preferenceBuilder.start(insitu.runtime), await startDatasetStore(insitu.runtime)];
   const pairs: PreferencePair[] = [];
@@ -257,6 +257,36 @@ describe('per-user personalization', () => {
       assert.equal(turn.personalized, p.pairs[0]!.preferences.length);
     } finally {
       await p.close();
+    }
+  });
+});
+
+describe('expert mode', () => {
+  test('the expert model writes the chosen response from the preferences, with the safety instruction', async () => {
+    const expert = await startSimUpstream();
+    const p = await startPipeline({ INSITU_PAIR_MODE: 'expert', INSITU_EXPERT_URL: expert.url, INSITU_EXPERT_MODEL: 'expert-model', INSITU_EXPERT_API_KEY: 'sk-expert-secret' });
+    try {
+      expert.enqueue({ kind: 'completion', content: '- DNS turns names into addresses.', model: 'expert-model-2026' });
+      await scriptedChat(p, 'user-9');
+      await p.waitFor(() => p.pairs.length >= 1, 'the expert pair');
+      const pair = p.pairs[0]!;
+      assert.equal(pair.mode, 'expert');
+      assert.equal(pair.rejected.content, LONG);
+      assert.equal(pair.chosen.content, '- DNS turns names into addresses.');
+      assert.equal(pair.chosen_turn_id, null);
+      assert.equal(pair.models.chosen, 'expert-model');
+      const [request] = await expert.waitForRequests(1);
+      assert.equal(request!.json.model, 'expert-model');
+      assert.equal(request!.headers.authorization, 'Bearer sk-expert-secret');
+      const [system, ...prompt] = request!.json.messages as { role: string; content: string }[];
+      assert.equal(system!.role, 'system');
+      assert.match(system!.content, /should be safe/);
+      for (const preference of pair.preferences) assert.ok(system!.content.includes(preference));
+      assert.deepEqual(prompt, pair.prompt);
+      assert.equal(JSON.stringify(pair).includes('sk-expert-secret'), false);
+    } finally {
+      await p.close();
+      await expert.close();
     }
   });
 });
