@@ -85,6 +85,20 @@ const brokerList = (raw: string, name: string): string[] => {
   return list;
 };
 
+const positiveNumber = (raw: string, name: string): number => {
+  const n = Number(raw.trim());
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) fail(name, `expected a positive number, got '${raw}'`);
+  return n;
+};
+
+/** A duration like 30s, 15m, 6h, 7d, or milliseconds. */
+const duration = (raw: string, name: string): number => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(raw);
+  if (!m) return fail(name, `expected a duration like 30s, 15m, 6h or 7d, got '${raw}'`);
+  const unit = (m[2] ?? 'ms').toLowerCase() as 'ms' | 's' | 'm' | 'h' | 'd';
+  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]);
+};
+
 const identifier = (raw: string, name: string): string => {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw)) fail(name, `expected 1-64 characters of A-Z a-z 0-9 . _ -, got '${raw}'`);
   return raw;
@@ -154,6 +168,39 @@ export const VARIABLES = [
   { name: 'INSITU_REVISION_TTL_S', default: '86400', description: 'How long a rejected response waits in state for the user to accept its in-situ revision (seconds).', parse: integer(60, 31_536_000) },
   { name: 'INSITU_PERSONALIZE', default: 'false', description: 'Per-user preference memory: summarised preferences accumulate per user (the request\'s user field) and the proxy prepends them as a system message to that user\'s later requests.', parse: boolean },
   { name: 'INSITU_PERSONALIZE_MAX', default: '12', description: 'Most preferences remembered per user (oldest dropped first).', parse: integer(1, 200) },
+  // Training, evaluation, promotion
+  { name: 'INSITU_TRAINER', description: 'Fine-tuning backend: openai (any OpenAI-compatible fine-tuning API) or command (writes LLaMA-Factory/TRL data and config, runs INSITU_TRAINER_COMMAND). Unset: the trainer does not train.', parse: oneOf('openai', 'command') },
+  { name: 'INSITU_TRAINER_URL', description: 'Base URL of the OpenAI-compatible fine-tuning API (trainer openai), e.g. https://api.together.xyz/v1.', parse: httpUrl },
+  { name: 'INSITU_TRAINER_API_KEY', description: 'API key for the fine-tuning API.', secret: true, parse: text },
+  { name: 'INSITU_TRAINER_COMMAND', description: 'Command the command backend runs (through /bin/sh) once per stage, with INSITU_TRAIN_CONFIG, INSITU_TRAIN_DATA_DIR, INSITU_TRAIN_STAGE and INSITU_TRAIN_OUTPUT_DIR in its environment, e.g. llamafactory-cli train $INSITU_TRAIN_CONFIG.', parse: text },
+  { name: 'INSITU_TRAINER_FORMAT', default: 'llama-factory', description: 'What the command backend writes: llama-factory (datasets + YAML config) or trl (datasets + JSON config).', parse: oneOf('llama-factory', 'trl') },
+  { name: 'INSITU_TRAIN_BASE_MODEL', description: 'The model to fine-tune (required when INSITU_TRAINER is set).', parse: text },
+  { name: 'INSITU_TRAIN_MIN_PAIRS', default: '1000', description: 'Retrain once this many new accepted pairs arrived since the last run.', parse: integer(1, 100_000_000) },
+  { name: 'INSITU_TRAIN_INTERVAL', description: 'Also retrain at most this often when there are new pairs (e.g. 24h); unset: only the pair count triggers.', parse: duration },
+  { name: 'INSITU_TRAIN_CRON', description: 'Retrain on this cron schedule (5 fields, UTC, e.g. 0 3 * * 1) when there are new pairs; combines with the others.', parse: text },
+  { name: 'INSITU_TRAIN_TEST_FRACTION', default: '0.1', description: 'Share of conversations held out for evaluation (split by user and conversation: no test user or conversation appears in train).', parse: fraction },
+  { name: 'INSITU_TRAIN_RETRIES', default: '1', description: 'How many times a failed training job is resubmitted.', parse: integer(0, 10) },
+  { name: 'INSITU_TRAIN_POLL_INTERVAL', default: '30s', description: 'How often running jobs are polled.', parse: duration },
+  { name: 'INSITU_SFT_EPOCHS', default: '1', description: 'SFT epochs (WildFeedback Appendix C).', parse: integer(1, 100) },
+  { name: 'INSITU_SFT_LR', default: '5e-6', description: 'SFT learning rate.', parse: positiveNumber },
+  { name: 'INSITU_SFT_BATCH', default: '128', description: 'SFT batch size.', parse: integer(1, 65_536) },
+  { name: 'INSITU_SFT_WARMUP', default: '0.1', description: 'SFT linear warm-up ratio.', parse: fraction },
+  { name: 'INSITU_SFT_SCHEDULER', default: 'cosine', description: 'SFT learning-rate scheduler.', parse: oneOf('cosine', 'linear', 'constant') },
+  { name: 'INSITU_DPO_EPOCHS', default: '1', description: 'DPO epochs.', parse: integer(1, 100) },
+  { name: 'INSITU_DPO_LR', default: '5e-7', description: 'DPO learning rate.', parse: positiveNumber },
+  { name: 'INSITU_DPO_BATCH', default: '32', description: 'DPO batch size.', parse: integer(1, 65_536) },
+  { name: 'INSITU_DPO_BETA', default: '0.1', description: 'DPO beta.', parse: positiveNumber },
+  { name: 'INSITU_EVAL_URL', description: 'OpenAI-compatible endpoint that serves the candidate and baseline models for evaluation (default: INSITU_UPSTREAM_URL).', parse: httpUrl },
+  { name: 'INSITU_EVAL_API_KEY', description: 'API key for INSITU_EVAL_URL (default: INSITU_UPSTREAM_API_KEY).', secret: true, parse: text },
+  { name: 'INSITU_EMBEDDINGS_URL', description: 'OpenAI-compatible embeddings endpoint for clustering test prompts; unset: local TF-IDF vectors.', parse: httpUrl },
+  { name: 'INSITU_EMBEDDINGS_MODEL', default: 'text-embedding-3-small', description: 'Embeddings model.', parse: text },
+  { name: 'INSITU_EMBEDDINGS_API_KEY', description: 'API key for the embeddings endpoint.', secret: true, parse: text },
+  { name: 'INSITU_EVAL_CLUSTERS', default: '70', description: 'Clusters of test prompts and preferences (the paper: 70).', parse: integer(1, 10_000) },
+  { name: 'INSITU_EVAL_PER_CLUSTER', default: '10', description: 'Test samples picked per cluster, most central preferences first (the paper: 10).', parse: integer(1, 10_000) },
+  { name: 'INSITU_SERVED_ALIAS', default: 'insitu', description: 'The model name apps request to get the currently promoted model; the proxy resolves it on each request (other names pass through unchanged).', parse: identifier },
+  { name: 'INSITU_PROMOTE_MIN_WIN', default: '0.55', description: 'Promotion gate: the candidate\'s with-checklist win rate over the served model must reach this.', parse: fraction },
+  { name: 'INSITU_PROMOTE_MAX_LOSE', default: '0.3', description: 'Promotion gate: and its with-checklist lose rate must stay at or under this.', parse: fraction },
+  { name: 'INSITU_PROMOTE_CANARY', default: '0', description: 'Percent of requests a newly promoted model gets first (0: it takes all traffic at once).', parse: integer(0, 100) },
   // Redis
   { name: 'INSITU_REDIS_URL', description: 'Redis URL (redis://host:6379/0). Set: state in Redis. Unset: in-memory state.', secret: true, parse: redisUrl },
   { name: 'INSITU_STATE_MAX_KEYS', default: '100000', description: 'In-memory state only: most keys kept (least recently written are evicted first).', parse: integer(100, 100_000_000) },
@@ -211,6 +258,26 @@ export interface Config {
     revisionTtlSeconds: number;
   };
   personalize: { enabled: boolean; maxPreferences: number };
+  training: {
+    backend: { kind: 'openai'; url: string; apiKey: string | undefined } | { kind: 'command'; command: string; format: 'llama-factory' | 'trl' } | undefined;
+    baseModel: string | undefined;
+    minPairs: number;
+    intervalMs: number | undefined;
+    cron: string | undefined;
+    testFraction: number;
+    retries: number;
+    pollIntervalMs: number;
+    sft: { epochs: number; learningRate: number; batchSize: number; warmupRatio: number; scheduler: 'cosine' | 'linear' | 'constant' };
+    dpo: { epochs: number; learningRate: number; batchSize: number; beta: number };
+  };
+  evaluation: {
+    url: string;
+    apiKey: string | undefined;
+    embeddings: { url: string; model: string; apiKey: string | undefined } | undefined;
+    clusters: number;
+    perCluster: number;
+  };
+  promotion: { alias: string; minWin: number; maxLose: number; canaryPercent: number };
 }
 
 /** Parses and validates the environment. Throws ConfigError naming the first bad variable. */
@@ -250,6 +317,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const pairMode = get<'in-situ' | 'expert' | 'on-policy'>('INSITU_PAIR_MODE');
   if (pairMode === 'expert' && !expertUrl) fail('INSITU_PAIR_MODE', "'expert' needs INSITU_EXPERT_URL and INSITU_EXPERT_MODEL");
   const moderationUrl = get<string | undefined>('INSITU_MODERATION_URL');
+  const trainer = get<'openai' | 'command' | undefined>('INSITU_TRAINER');
+  const trainerUrl = get<string | undefined>('INSITU_TRAINER_URL');
+  const trainerCommand = get<string | undefined>('INSITU_TRAINER_COMMAND');
+  if (trainer === 'openai' && !trainerUrl) fail('INSITU_TRAINER_URL', "required when INSITU_TRAINER is 'openai'");
+  if (trainer === 'command' && !trainerCommand?.trim()) fail('INSITU_TRAINER_COMMAND', "required when INSITU_TRAINER is 'command'");
+  if (trainer && !get<string | undefined>('INSITU_TRAIN_BASE_MODEL')) fail('INSITU_TRAIN_BASE_MODEL', 'required when INSITU_TRAINER is set');
+  const cron = get<string | undefined>('INSITU_TRAIN_CRON');
+  if (cron !== undefined && cron.trim().split(/\s+/).length !== 5) fail('INSITU_TRAIN_CRON', `expected 5 cron fields (minute hour day-of-month month day-of-week), got '${cron}'`);
+  const embeddingsUrl = get<string | undefined>('INSITU_EMBEDDINGS_URL');
 
   return {
     port: get('INSITU_PORT'),
@@ -301,6 +377,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       revisionTtlSeconds: get('INSITU_REVISION_TTL_S'),
     },
     personalize: { enabled: get('INSITU_PERSONALIZE'), maxPreferences: get('INSITU_PERSONALIZE_MAX') },
+    training: {
+      backend:
+        trainer === 'openai'
+          ? { kind: 'openai', url: trainerUrl!, apiKey: get('INSITU_TRAINER_API_KEY') }
+          : trainer === 'command'
+            ? { kind: 'command', command: trainerCommand!, format: get('INSITU_TRAINER_FORMAT') }
+            : undefined,
+      baseModel: get('INSITU_TRAIN_BASE_MODEL'),
+      minPairs: get('INSITU_TRAIN_MIN_PAIRS'),
+      intervalMs: get('INSITU_TRAIN_INTERVAL'),
+      cron: cron?.trim(),
+      testFraction: get('INSITU_TRAIN_TEST_FRACTION'),
+      retries: get('INSITU_TRAIN_RETRIES'),
+      pollIntervalMs: get('INSITU_TRAIN_POLL_INTERVAL'),
+      sft: { epochs: get('INSITU_SFT_EPOCHS'), learningRate: get('INSITU_SFT_LR'), batchSize: get('INSITU_SFT_BATCH'), warmupRatio: get('INSITU_SFT_WARMUP'), scheduler: get('INSITU_SFT_SCHEDULER') },
+      dpo: { epochs: get('INSITU_DPO_EPOCHS'), learningRate: get('INSITU_DPO_LR'), batchSize: get('INSITU_DPO_BATCH'), beta: get('INSITU_DPO_BETA') },
+    },
+    evaluation: {
+      url: get<string | undefined>('INSITU_EVAL_URL') ?? get('INSITU_UPSTREAM_URL'),
+      apiKey: get<string | undefined>('INSITU_EVAL_API_KEY') ?? get('INSITU_UPSTREAM_API_KEY'),
+      embeddings: embeddingsUrl ? { url: embeddingsUrl, model: get('INSITU_EMBEDDINGS_MODEL'), apiKey: get('INSITU_EMBEDDINGS_API_KEY') } : undefined,
+      clusters: get('INSITU_EVAL_CLUSTERS'),
+      perCluster: get('INSITU_EVAL_PER_CLUSTER'),
+    },
+    promotion: { alias: get('INSITU_SERVED_ALIAS'), minWin: get('INSITU_PROMOTE_MIN_WIN'), maxLose: get('INSITU_PROMOTE_MAX_LOSE'), canaryPercent: get('INSITU_PROMOTE_CANARY') },
   };
 }
 
