@@ -44,6 +44,41 @@ function stateContract(name: string, store: StateStore) {
       await sleep(200);
       assert.equal(await store.incr(short, { ttlMs: 80 }), 1);
     });
+    test('setIfEquals writes only over the expected value, with its TTL', async () => {
+      const key = k('cas');
+      assert.equal(await store.setIfEquals(key, 'a', 'b'), false, 'a missing key never matches');
+      assert.equal(await store.get(key), null);
+      await store.set(key, 'a');
+      assert.equal(await store.setIfEquals(key, 'x', 'b'), false);
+      assert.equal(await store.get(key), 'a');
+      assert.equal(await store.setIfEquals(key, 'a', 'b', { ttlMs: 80 }), true);
+      assert.equal(await store.get(key), 'b');
+      await sleep(200);
+      assert.equal(await store.get(key), null, 'the new TTL applies');
+    });
+    test('setIfEquals: exactly one of many concurrent writers wins', async () => {
+      const key = k('race');
+      await store.set(key, 'v0');
+      const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => store.setIfEquals(key, 'v0', `w${i}`, { ttlMs: 10_000 })));
+      assert.equal(wins.filter(Boolean).length, 1);
+      assert.equal(await store.get(key), `w${wins.indexOf(true)}`);
+    });
+    test('deleteIfEquals deletes only the expected value', async () => {
+      const key = k('cad');
+      assert.equal(await store.deleteIfEquals(key, 'a'), false);
+      await store.set(key, 'a', { ttlMs: 10_000 });
+      assert.equal(await store.deleteIfEquals(key, 'b'), false);
+      assert.equal(await store.get(key), 'a');
+      assert.equal(await store.deleteIfEquals(key, 'a'), true);
+      assert.equal(await store.get(key), null);
+    });
+    test('an expired value matches nothing', async () => {
+      const key = k('exp');
+      await store.set(key, 'a', { ttlMs: 50 });
+      await sleep(150);
+      assert.equal(await store.setIfEquals(key, 'a', 'b'), false);
+      assert.equal(await store.deleteIfEquals(key, 'a'), false);
+    });
     test('ping', async () => {
       await store.ping();
     });

@@ -65,6 +65,18 @@ export function createMemoryState(options: { maxKeys: number; now?: () => number
       write(key, { value: String(next), expiresAt: opts.ttlMs ? now() + opts.ttlMs : (current?.expiresAt ?? 0) });
       return next;
     },
+    async setIfEquals(key, expected, value, opts = {}) {
+      check();
+      if (live(key)?.value !== expected) return false;
+      write(key, { value, expiresAt: opts.ttlMs ? now() + opts.ttlMs : 0 });
+      return true;
+    },
+    async deleteIfEquals(key, expected) {
+      check();
+      if (live(key)?.value !== expected) return false;
+      slots.delete(key);
+      return true;
+    },
     async ping() {
       check();
     },

@@ -16,6 +16,14 @@ export interface StateStore {
   del(key: string): Promise<void>;
   /** Atomically adds 1 and returns the new value; ttlMs (re)sets the expiry. */
   incr(key: string, options?: { ttlMs?: number }): Promise<number>;
+  /**
+   * Atomic compare-and-set: writes `value` only when the key currently holds exactly `expected` (a missing key
+   * never matches); returns whether it wrote. ttlMs sets the new expiry (none: the key no longer expires).
+   * Leases use it to renew only while they still own the key.
+   */
+  setIfEquals(key: string, expected: string, value: string, options?: { ttlMs?: number }): Promise<boolean>;
+  /** Atomic compare-and-delete: removes the key only when it holds exactly `expected`; returns whether it did. */
+  deleteIfEquals(key: string, expected: string): Promise<boolean>;
   /** Throws when the store is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
