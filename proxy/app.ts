@@ -7,6 +7,7 @@ import type { Logger } from '../src/log.js';
 import { createChatHandler, type InflightTracker } from './chat.js';
 import { errorBody, sendError } from './http-errors.js';
 import { createPassthroughHandler } from './passthrough.js';
+import type { ModelRouter } from './model-router.js';
 import type { Personalizer } from './personalizer.js';
 import type { Stitcher } from './stitching.js';
 import type { TurnRecorder } from './turn-recorder.js';
@@ -24,6 +25,7 @@ export interface ProxyAppDeps {
   inflight: InflightTracker;
   readiness: Readiness;
   personalizer?: Personalizer;
+  router?: ModelRouter;
   /** GET /v1/insitu/streams/preferences (SSE). */
   preferenceStream: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   maxBodyBytes: number;

@@ -9,7 +9,9 @@ import type { Logger } from '../src/log.js';
 import { parseChatRequest, type ChatRequest } from './chat-request.js';
 import { decodeBody, readCompletionJson, readCompletionStream, type ReadCompletion } from './completion-reader.js';
 import { errorBody, readBody, sendError, sendRequestError } from './http-errors.js';
+import type { ModelRouter } from './model-router.js';
 import type { Personalizer } from './personalizer.js';
+import { rewriteRequest } from './request-rewrite.js';
 import type { Stitch, Stitcher } from './stitching.js';
 import { buildTurnEvent, type TurnRecorder } from './turn-recorder.js';
 import { DROP_RESPONSE, UpstreamError, type Upstream } from './upstream.js';
@@ -25,6 +27,8 @@ export interface ChatHandlerDeps {
   inflight: InflightTracker;
   /** Set when INSITU_PERSONALIZE is on. */
   personalizer?: Personalizer;
+  /** Resolves the served alias to the promoted model. */
+  router?: ModelRouter;
   maxBodyBytes: number;
   defaultTenant: string;
   logger: Logger;
@@ -66,7 +70,7 @@ export function createChatHandler(deps: ChatHandlerDeps) {
 
     const turnId = newTurnId();
     const stitching = stitcher.resolve(chat.tenant, chat.body.messages, chat.conversationId);
-    const forwarded = deps.personalizer ? await deps.personalizer.personalize(chat.tenant, chat.user, chat.body, raw) : { raw, added: 0 };
+    const forwarded = await rewriteRequest(chat, raw, deps);
     const call = upstream.call('POST', '/chat/completions', req.headers, forwarded.raw);
     let clientGone = false;
     res.on('close', () => {

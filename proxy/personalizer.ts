@@ -1,31 +1,28 @@
-// Opt-in personalization (INSITU_PERSONALIZE): before a known user's request goes upstream, their remembered
-// preferences are prepended as a system message. The state read is bounded by INSITU_STATE_TIMEOUT_MS; if
-// the store is slow or down the request goes out as the app sent it. The recorded turn keeps the app's own
-// messages (training data should teach the model to adapt without the hint) and counts what was added.
+// Opt-in personalization (INSITU_PERSONALIZE): a known user's remembered preferences become a system message
+// prepended to their request. The state read is bounded by INSITU_STATE_TIMEOUT_MS; if the store is slow or
+// down the request goes out as the app sent it. The recorded turn keeps the app's own messages (training data
+// should teach the model to adapt without the hint) and counts what was added.
 import type { Logger } from '../src/log.js';
 import { loadUserPreferences, personalizationMessage } from '../src/personalization/user-preferences.js';
 import type { StateStore } from '../src/state/types.js';
 import { withTimeout } from '../src/timeout.js';
 
 export interface Personalizer {
-  /** The body to forward and how many preferences it carries; the original when there is nothing to add. */
-  personalize(tenant: string, user: string | null, body: Record<string, unknown> & { messages: unknown[] }, raw: Buffer): Promise<{ raw: Buffer; added: number }>;
+  /** The system message for this user, or null when there is nothing to add. */
+  preferenceMessage(tenant: string, user: string | null): Promise<{ text: string; count: number } | null>;
 }
 
 export function createPersonalizer(params: { state: StateStore; timeoutMs: number; logger: Logger }): Personalizer {
   return {
-    async personalize(tenant, user, body, raw) {
-      if (user === null) return { raw, added: 0 };
-      let preferences;
+    async preferenceMessage(tenant, user) {
+      if (user === null) return null;
       try {
-        preferences = await withTimeout(loadUserPreferences(params.state, tenant, user), params.timeoutMs, `no user preferences within ${params.timeoutMs} ms`);
+        const preferences = await withTimeout(loadUserPreferences(params.state, tenant, user), params.timeoutMs, `no user preferences within ${params.timeoutMs} ms`);
+        return preferences.length === 0 ? null : { text: personalizationMessage(preferences), count: preferences.length };
       } catch (error) {
         params.logger.warn('user preferences unavailable; request sent unpersonalized', { error });
-        return { raw, added: 0 };
+        return null;
       }
-      if (preferences.length === 0) return { raw, added: 0 };
-      const messages = [{ role: 'system', content: personalizationMessage(preferences) }, ...body.messages];
-      return { raw: Buffer.from(JSON.stringify({ ...body, messages })), added: preferences.length };
     },
   };
 }

@@ -5,7 +5,9 @@ import { openOutbox, spoolDir, type Outbox } from '../src/bus/index.js';
 import type { Runtime } from '../src/runtime.js';
 import { withTimeout } from '../src/timeout.js';
 import { createProxyApp, type Readiness } from './app.js';
+import { createModelRouter } from './model-router.js';
 import { createPersonalizer } from './personalizer.js';
+import { createRouteStore } from '../src/routing/routes.js';
 import { createPreferenceStreamHandler } from './preference-stream.js';
 import { createStitcher } from './stitching.js';
 import { createTurnRecorder } from './turn-recorder.js';
@@ -92,6 +94,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     recorder: createTurnRecorder({ outbox, maxEventBytes: config.maxEventBytes }),
     inflight,
     ...(config.personalize.enabled ? { personalizer: createPersonalizer({ state: runtime.state, timeoutMs: config.stateTimeoutMs, logger: log }) } : {}),
+    router: createModelRouter({ routes: createRouteStore(runtime.state), alias: config.promotion.alias, timeoutMs: config.stateTimeoutMs, logger: log }),
     readiness: createReadiness(runtime, outbox),
     preferenceStream: createPreferenceStreamHandler({ bus: runtime.bus, logger: log.child('streams') }),
     maxBodyBytes: config.maxBodyBytes,

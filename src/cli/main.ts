@@ -9,7 +9,9 @@ import { evalDetector } from '../../consumers/feedback-detector/eval-command.js'
 import { chooseDetector } from '../../consumers/feedback-detector/choose.js';
 import { startProxy, type ProxyServer } from '../../proxy/server.js';
 import { loadConfig, variablesTable, type Config } from '../config.js';
-import { ConfigError, InsituError } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import { flag, option, UsageError } from './args.js';
+import { routesCommand } from './routes.js';
 import { describeExport, EXPORT_FORMATS, exportDataset, findExportFormat } from '../dataset/export/index.js';
 import { parseDay } from '../dataset/layout.js';
 import { EVENT_SCHEMAS } from '../events/validate.js';
@@ -36,26 +38,10 @@ Usage:
                 [--tenant T] [--since YYYY-MM-DD] [--until YYYY-MM-DD]
                                  the stored pairs or examples as training data (fixed file names under DIR);
                                  Table-2 statistics on stdout
+  insitu routes [--set ALIAS=MODEL [--canary MODEL:PERCENT]] [--rollback ALIAS] [--history ALIAS] [--json]
+                                 what the served alias (INSITU_SERVED_ALIAS) routes to; needs INSITU_REDIS_URL
 
 Configuration comes from INSITU_* environment variables (see README.md).`;
-
-class UsageError extends InsituError {}
-
-function flag(args: string[], name: string): boolean {
-  const i = args.indexOf(name);
-  if (i < 0) return false;
-  args.splice(i, 1);
-  return true;
-}
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
-  args.splice(i, 2);
-  return value;
-}
 
 /** Runs until SIGTERM/SIGINT, then closes everything in order; a second signal exits at once. */
 function untilSignal(logger: Logger, close: () => Promise<void>): Promise<void> {
@@ -280,6 +266,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'tap':
         await tap(config, logger, args);
+        return 0;
+      case 'routes':
+        await routesCommand(args, config, logger);
         return 0;
       default:
         throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
