@@ -44,3 +44,6 @@ export class RequestError extends InsituError {
     super(message);
   }
 }
+
+/** A fine-tuning backend refused or failed a call (upload, create, poll, run). `retriable` for transient ones. */
+export class TrainingBackendError extends InsituError {}

@@ -5,6 +5,7 @@ import { FEEDBACK_EVENT_SCHEMA, type FeedbackEvent } from './feedback.js';
 import { TURN_EVENT_SCHEMA, type TurnEvent } from './turn.js';
 import { PREFERENCE_PAIR_SCHEMA, type PreferencePair } from './preference.js';
 import { TRAINING_EXAMPLE_SCHEMA, type TrainingExample } from './example.js';
+import { TRAINING_EVENT_SCHEMA, type TrainingEvent } from './training.js';
 
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
 
@@ -20,6 +21,7 @@ export const EVENT_SCHEMAS: SchemaEntry[] = [
   { title: 'FeedbackEvent', file: 'feedback-event.schema.json', schema: FEEDBACK_EVENT_SCHEMA },
   { title: 'PreferencePair', file: 'preference-pair.schema.json', schema: PREFERENCE_PAIR_SCHEMA },
   { title: 'TrainingExample', file: 'training-example.schema.json', schema: TRAINING_EXAMPLE_SCHEMA },
+  { title: 'TrainingEvent', file: 'training-event.schema.json', schema: TRAINING_EVENT_SCHEMA },
 ];
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: string[] };
@@ -37,3 +39,4 @@ export const validateTurnEvent = validator<TurnEvent>(TURN_EVENT_SCHEMA);
 export const validateFeedbackEvent = validator<FeedbackEvent>(FEEDBACK_EVENT_SCHEMA);
 export const validatePreferencePair = validator<PreferencePair>(PREFERENCE_PAIR_SCHEMA);
 export const validateTrainingExample = validator<TrainingExample>(TRAINING_EXAMPLE_SCHEMA);
+export const validateTrainingEvent = validator<TrainingEvent>(TRAINING_EVENT_SCHEMA);
