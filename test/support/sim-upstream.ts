@@ -82,6 +82,11 @@ export interface SimUpstream {
   readonly clientAborts: number;
   /** Queue replies, consumed one per chat completion request (FIFO). */
   enqueue(...replies: Reply[]): void;
+  /**
+   * Answer chat completions from the request itself (e.g. per requested model) when the queue is empty;
+   * return undefined for the default echo. null removes the responder.
+   */
+  respondWith(responder: ((request: any) => Reply | undefined) | null): void;
   /** Clear the queue and the recorded requests (clientAborts keeps counting), and the moderation script. */
   reset(): void;
   /** POST /v1/moderations flags every input containing `marker` with these categories (others pass). */
@@ -226,6 +231,7 @@ function moderations(json: any, rules: Map<string, ModerationCategory[]>): Moder
 
 export async function startSimUpstream(): Promise<SimUpstream> {
   let queue: Reply[] = [];
+  let responder: ((request: any) => Reply | undefined) | null = null;
   let moderationQueue: ModerationReply[] = [];
   const moderationRules = new Map<string, ModerationCategory[]>();
   const requests: RecordedRequest[] = [];
@@ -250,7 +256,7 @@ export async function startSimUpstream(): Promise<SimUpstream> {
   }
 
   async function chat(req: RecordedRequest, res: ServerResponse, dropped: () => void): Promise<void> {
-    const reply: Reply = queue.shift() ?? { kind: 'completion' };
+    const reply: Reply = queue.shift() ?? responder?.(req.json) ?? { kind: 'completion' };
     const stream = req.json?.stream === true;
     switch (reply.kind) {
       case 'hang':
@@ -377,8 +383,10 @@ export async function startSimUpstream(): Promise<SimUpstream> {
       return clientAborts;
     },
     enqueue: (...replies) => void queue.push(...replies),
+    respondWith: (fn) => void (responder = fn),
     reset() {
       queue = [];
+      responder = null;
       moderationQueue = [];
       moderationRules.clear();
       requests.length = 0; // keep the same array: callers may hold a reference to sim.requests
