@@ -131,6 +131,8 @@ export const VARIABLES = [
   { name: 'INSITU_PUBLISH_LINGER_MS', default: '5', description: 'How long the publisher waits to fill a batch.', parse: integer(0, 10_000) },
   { name: 'INSITU_BUS_PARTITIONS', default: '6', description: 'Partitions of each topic Insitu creates (embedded bus and Kafka).', parse: integer(1, 10_000) },
   { name: 'INSITU_LOG_LEVEL', default: 'info', description: 'debug, info, warn, error or silent.', parse: oneOf<LogLevel>('debug', 'info', 'warn', 'error', 'silent') },
+  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', description: 'OpenTelemetry collector (OTLP over HTTP, e.g. http://otel-collector:4318). Set: spans of proxied requests and consumers are exported; unset: tracing is a no-op.', parse: httpUrl },
+  { name: 'OTEL_SERVICE_NAME', default: 'insitu', description: 'service.name of the exported spans.', parse: text },
   // Kafka
   { name: 'INSITU_KAFKA_BROKERS', description: 'Comma-separated Kafka bootstrap brokers. Set: Kafka runtime via kafkajs. Unset: embedded in-process bus.', parse: brokerList },
   { name: 'INSITU_KAFKA_CLIENT_ID', default: 'insitu', description: 'Kafka client id.', parse: identifier },
@@ -228,6 +230,7 @@ export interface Config {
   publish: { queue: number; batch: number; lingerMs: number };
   partitions: number;
   logLevel: LogLevel;
+  telemetry: { otlpEndpoint: string | undefined; serviceName: string };
   kafka:
     | {
         brokers: string[];
@@ -347,6 +350,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publish: { queue: get('INSITU_PUBLISH_QUEUE'), batch: get('INSITU_PUBLISH_BATCH'), lingerMs: get('INSITU_PUBLISH_LINGER_MS') },
     partitions: get('INSITU_BUS_PARTITIONS'),
     logLevel: get('INSITU_LOG_LEVEL'),
+    telemetry: { otlpEndpoint: get('OTEL_EXPORTER_OTLP_ENDPOINT'), serviceName: get('OTEL_SERVICE_NAME') },
     kafka: brokers
       ? {
           brokers,
