@@ -8,6 +8,7 @@ import { createChatHandler, type InflightTracker } from './chat.js';
 import { errorBody, sendError } from './http-errors.js';
 import { createPassthroughHandler } from './passthrough.js';
 import type { ModelRouter } from './model-router.js';
+import type { ProxyObserver } from './observe.js';
 import type { Personalizer } from './personalizer.js';
 import type { Stitcher } from './stitching.js';
 import type { TurnRecorder } from './turn-recorder.js';
@@ -26,6 +27,9 @@ export interface ProxyAppDeps {
   readiness: Readiness;
   personalizer?: Personalizer;
   router?: ModelRouter;
+  observe?: ProxyObserver;
+  /** GET /metrics: the Prometheus exposition text. */
+  metrics?: () => string;
   /** GET /v1/insitu/streams/preferences (SSE). */
   preferenceStream: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   maxBodyBytes: number;
@@ -51,6 +55,10 @@ export function createProxyApp(deps: ProxyAppDeps): RequestListener {
     const { ready, details } = await deps.readiness.check();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', ...details });
   });
+  app.get('/metrics', (_req, res) => {
+    if (!deps.metrics) return void sendError(res, 404, errorBody('Metrics are not enabled.', 'invalid_request_error', 'unknown_url'));
+    res.type('text/plain; version=0.0.4; charset=utf-8').send(deps.metrics());
+  });
   app.post('/v1/chat/completions', (req, res) => void chat(req, res));
   app.get('/v1/insitu/streams/preferences', (req, res) => {
     deps.preferenceStream(req, res).catch((error) => {
@@ -61,7 +69,7 @@ export function createProxyApp(deps: ProxyAppDeps): RequestListener {
   });
   app.all('/v1/{*rest}', (req, res) => void passThrough(req, res));
   app.use((req, res) => {
-    sendError(res, 404, errorBody(`Unknown route ${req.method} ${req.path}. Insitu serves /v1/* (OpenAI-compatible), /healthz and /readyz.`, 'invalid_request_error', 'unknown_url'));
+    sendError(res, 404, errorBody(`Unknown route ${req.method} ${req.path}. Insitu serves /v1/* (OpenAI-compatible), /healthz, /readyz and /metrics.`, 'invalid_request_error', 'unknown_url'));
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     deps.logger.error('unhandled error', { error });

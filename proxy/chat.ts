@@ -10,6 +10,7 @@ import { parseChatRequest, type ChatRequest } from './chat-request.js';
 import { decodeBody, readCompletionJson, readCompletionStream, type ReadCompletion } from './completion-reader.js';
 import { errorBody, readBody, sendError, sendRequestError } from './http-errors.js';
 import type { ModelRouter } from './model-router.js';
+import type { ProxyObserver } from './observe.js';
 import type { Personalizer } from './personalizer.js';
 import { rewriteRequest } from './request-rewrite.js';
 import type { Stitch, Stitcher } from './stitching.js';
@@ -29,6 +30,8 @@ export interface ChatHandlerDeps {
   personalizer?: Personalizer;
   /** Resolves the served alias to the promoted model. */
   router?: ModelRouter;
+  /** Span and metrics per exchange. */
+  observe?: ProxyObserver;
   maxBodyBytes: number;
   defaultTenant: string;
   logger: Logger;
@@ -69,6 +72,8 @@ export function createChatHandler(deps: ChatHandlerDeps) {
     }
 
     const turnId = newTurnId();
+    const observation = deps.observe?.(req.headers, chat.body);
+    let headersSentAt: number | null = null;
     const stitching = stitcher.resolve(chat.tenant, chat.body.messages, chat.conversationId);
     const forwarded = await rewriteRequest(chat, raw, deps);
     const call = upstream.call('POST', '/chat/completions', req.headers, forwarded.raw);
@@ -96,7 +101,17 @@ export function createChatHandler(deps: ChatHandlerDeps) {
         firstByteAt: fields.firstByteAt === null ? null : createdAt + (fields.firstByteAt - startedAt),
         endedAt: createdAt + (performance.now() - startedAt),
       });
-      recorder.record(event);
+      const now = performance.now();
+      observation?.finish({
+        ...fields,
+        conversationId: stitch.conversationId,
+        upstreamSeconds: fields.firstByteAt === null ? null : (fields.firstByteAt - startedAt) / 1000,
+        // A JSON body (or an error) is sent right after the turn is recorded; a stream started earlier.
+        firstByteSeconds: fields.endedBy === 'client_abort' ? null : ((headersSentAt ?? now) - startedAt) / 1000,
+        totalSeconds: (now - startedAt) / 1000,
+        stream: chat.stream,
+      });
+      recorder.record(event, observation?.traceHeaders);
     };
     const insituHeaders = (stitch: Stitch) => ({ 'x-insitu-conversation-id': stitch.conversationId, 'x-insitu-turn-id': turnId });
 
@@ -131,7 +146,10 @@ export function createChatHandler(deps: ChatHandlerDeps) {
     for (const [name, value] of Object.entries(upstreamRes.headers)) if (value !== undefined && !DROP_RESPONSE.has(name)) headers[name] = value;
     Object.assign(headers, insituHeaders(stitch));
     res.writeHead(status, headers);
-    if (isStream) res.flushHeaders();
+    if (isStream) {
+      res.flushHeaders();
+      headersSentAt = performance.now();
+    }
 
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@ import type { Runtime } from '../src/runtime.js';
 import { withTimeout } from '../src/timeout.js';
 import { createProxyApp, type Readiness } from './app.js';
 import { createModelRouter } from './model-router.js';
+import { createProxyObserver } from './observe.js';
 import { createPersonalizer } from './personalizer.js';
 import { createRouteStore } from '../src/routing/routes.js';
 import { createPreferenceStreamHandler } from './preference-stream.js';
@@ -88,6 +89,11 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
   const outbox = openOutbox({ dir: spoolDir(config), bus: runtime.bus, queueLimit: config.publish.queue, batchSize: config.publish.batch, lingerMs: config.publish.lingerMs, logger: log.child('outbox') });
   const upstream = createUpstream(config.upstream);
   const inflight = createInflight();
+  const { metrics } = runtime;
+  metrics.gauge('insitu_proxy_inflight_requests', 'Chat completion requests in flight.', () => [{ value: inflight.count }]);
+  metrics.gauge('insitu_publish_queue_depth', 'Events recorded and not yet acknowledged by the bus (memory queue plus spool).', () => [{ value: outbox.stats().pending }]);
+  metrics.gauge('insitu_spool_bytes', 'Bytes of the publish spool not yet acknowledged by the bus.', () => [{ value: outbox.stats().pendingBytes }]);
+  metrics.gauge('insitu_bus_healthy', '1 while the last publish to the bus succeeded.', () => [{ value: outbox.stats().busHealthy ? 1 : 0 }]);
   const app = createProxyApp({
     upstream,
     stitcher: createStitcher({ state: runtime.state, ttlSeconds: config.conversationTtlSeconds, timeoutMs: config.stateTimeoutMs, logger: log }),
@@ -96,6 +102,8 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     ...(config.personalize.enabled ? { personalizer: createPersonalizer({ state: runtime.state, timeoutMs: config.stateTimeoutMs, logger: log }) } : {}),
     router: createModelRouter({ routes: createRouteStore(runtime.state), alias: config.promotion.alias, timeoutMs: config.stateTimeoutMs, logger: log }),
     readiness: createReadiness(runtime, outbox),
+    observe: createProxyObserver(metrics, new URL(config.upstream.url).host),
+    metrics: () => metrics.render(),
     preferenceStream: createPreferenceStreamHandler({ bus: runtime.bus, logger: log.child('streams') }),
     maxBodyBytes: config.maxBodyBytes,
     defaultTenant: config.defaultTenant,

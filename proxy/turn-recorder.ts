@@ -103,12 +103,13 @@ export function serializeWithin(event: TurnEvent, maxBytes: number): string {
 
 export function createTurnRecorder(options: { outbox: Outbox; maxEventBytes: number }) {
   return {
-    record(event: TurnEvent) {
+    /** `traceHeaders`: the request span's traceparent, so consumers join its trace. */
+    record(event: TurnEvent, traceHeaders?: Record<string, string>) {
       options.outbox.append({
         topic: TOPICS.turns,
         key: event.conversation_id,
         value: serializeWithin(event, options.maxEventBytes),
-        headers: { 'insitu-schema': 'insitu.turn', 'insitu-version': String(event.version), 'insitu-event-id': event.turn_id },
+        headers: { ...traceHeaders, 'insitu-schema': 'insitu.turn', 'insitu-version': String(event.version), 'insitu-event-id': event.turn_id },
       });
     },
   };

@@ -131,6 +131,7 @@ export const VARIABLES = [
   { name: 'INSITU_PUBLISH_LINGER_MS', default: '5', description: 'How long the publisher waits to fill a batch.', parse: integer(0, 10_000) },
   { name: 'INSITU_BUS_PARTITIONS', default: '6', description: 'Partitions of each topic Insitu creates (embedded bus and Kafka).', parse: integer(1, 10_000) },
   { name: 'INSITU_LOG_LEVEL', default: 'info', description: 'debug, info, warn, error or silent.', parse: oneOf<LogLevel>('debug', 'info', 'warn', 'error', 'silent') },
+  { name: 'INSITU_OPS_PORT', description: 'A process running consumers without the proxy (insitu consume) serves GET /metrics, /healthz and /readyz on this port; unset: it serves nothing. The proxy always serves them on INSITU_PORT.', parse: integer(1, 65_535) },
   { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', description: 'OpenTelemetry collector (OTLP over HTTP, e.g. http://otel-collector:4318). Set: spans of proxied requests and consumers are exported; unset: tracing is a no-op.', parse: httpUrl },
   { name: 'OTEL_SERVICE_NAME', default: 'insitu', description: 'service.name of the exported spans.', parse: text },
   // Kafka
@@ -230,7 +231,7 @@ export interface Config {
   publish: { queue: number; batch: number; lingerMs: number };
   partitions: number;
   logLevel: LogLevel;
-  telemetry: { otlpEndpoint: string | undefined; serviceName: string };
+  telemetry: { otlpEndpoint: string | undefined; serviceName: string; opsPort: number | undefined };
   kafka:
     | {
         brokers: string[];
@@ -350,7 +351,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publish: { queue: get('INSITU_PUBLISH_QUEUE'), batch: get('INSITU_PUBLISH_BATCH'), lingerMs: get('INSITU_PUBLISH_LINGER_MS') },
     partitions: get('INSITU_BUS_PARTITIONS'),
     logLevel: get('INSITU_LOG_LEVEL'),
-    telemetry: { otlpEndpoint: get('OTEL_EXPORTER_OTLP_ENDPOINT'), serviceName: get('OTEL_SERVICE_NAME') },
+    telemetry: { otlpEndpoint: get('OTEL_EXPORTER_OTLP_ENDPOINT'), serviceName: get('OTEL_SERVICE_NAME'), opsPort: get('INSITU_OPS_PORT') },
     kafka: brokers
       ? {
           brokers,

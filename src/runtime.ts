@@ -4,6 +4,8 @@ import { createBus, type Bus } from './bus/index.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { createStateStore, type StateStore } from './state/index.js';
+import { instrumentBus } from './telemetry/bus-instrumentation.js';
+import { createMetrics, type Metrics } from './telemetry/metrics.js';
 import { ALL_TOPICS } from './topics.js';
 
 export interface Runtime {
@@ -11,11 +13,14 @@ export interface Runtime {
   bus: Bus;
   state: StateStore;
   logger: Logger;
+  /** This process's Prometheus metrics (GET /metrics on the proxy). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const bus = createBus(config, logger);
+  const metrics = createMetrics();
+  const bus = instrumentBus(createBus(config, logger), metrics);
   const state = createStateStore(config, logger);
   if (!config.kafka || config.kafka.createTopics) {
     try {
@@ -30,6 +35,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     bus,
     state,
     logger,
+    metrics,
     async close() {
       await bus.close();
       await state.close();

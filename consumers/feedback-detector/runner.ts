@@ -3,7 +3,8 @@
 // insitu.feedback. Re-delivered turns publish nothing new: a turn already judged is marked in state, an older
 // one is stale against the remembered index, and feedback ids are deterministic for consumers downstream.
 import { performance } from 'node:perf_hooks';
-import type { OutgoingRecord } from '../../src/bus/types.js';
+import type { DeliveredRecord, OutgoingRecord } from '../../src/bus/types.js';
+import { traceHeaders, withRecordSpan } from '../../src/telemetry/tracing.js';
 import { validateTurnEvent } from '../../src/events/validate.js';
 import type { Runtime } from '../../src/runtime.js';
 import { TOPICS } from '../../src/topics.js';
@@ -34,21 +35,22 @@ export async function startFeedbackDetector(runtime: Runtime, detector: Detector
       const memories = new Map<string, TurnMemory | null>(); // this batch's view, written after publishing
       const judged: string[] = [];
       const snapshots: TurnSnapshot[] = [];
-      for (const record of records) {
+      // One consumer span per turn, child of the proxied request's span (traceparent in the turn's headers).
+      const handle = async (record: DeliveredRecord): Promise<void> => {
         let parsed: unknown;
         try {
           parsed = JSON.parse(record.value);
         } catch {
           log.warn('skipping a record that is not JSON', { topic: record.topic, partition: record.partition, offset: record.offset });
-          continue;
+          return;
         }
         const valid = validateTurnEvent(parsed);
         if (!valid.ok) {
           log.warn('skipping an invalid TurnEvent', { offset: record.offset, errors: valid.errors.slice(0, 3) });
-          continue;
+          return;
         }
         const turn = valid.value;
-        if (await state.get(doneKey(turn.turn_id))) continue;
+        if (await state.get(doneKey(turn.turn_id))) return;
         const key = memoryKey(turn.tenant, turn.conversation_id);
         let previous = memories.get(key);
         if (previous === undefined) {
@@ -58,7 +60,7 @@ export async function startFeedbackDetector(runtime: Runtime, detector: Detector
         const plan = planFeedback(turn, previous);
         if (plan.remember) memories.set(key, plan.remember);
         else if (!memories.has(key)) memories.set(key, previous);
-        if (plan.kind !== 'judge') continue;
+        if (plan.kind !== 'judge') return;
         const started = performance.now();
         let detection;
         try {
@@ -67,13 +69,14 @@ export async function startFeedbackDetector(runtime: Runtime, detector: Detector
           // A detection error (the judge failed every attempt) is recorded and the turn is passed over.
           detectionErrors++;
           log.warn('detection failed; turn passed over', { turn_id: turn.turn_id, error, detection_errors: detectionErrors });
-          continue;
+          return;
         }
         const event = buildFeedbackEvent(turn, plan.judged, detection, detector.name, performance.now() - started);
-        out.push({ topic: TOPICS.feedback, key: turn.conversation_id, value: JSON.stringify(event), headers: { 'insitu-schema': 'insitu.feedback', 'insitu-version': String(event.version), 'insitu-event-id': event.feedback_id } });
+        out.push({ topic: TOPICS.feedback, key: turn.conversation_id, value: JSON.stringify(event), headers: { ...traceHeaders(), 'insitu-schema': 'insitu.feedback', 'insitu-version': String(event.version), 'insitu-event-id': event.feedback_id } });
         judged.push(turn.turn_id);
         snapshots.push(snapshotOf(turn, { turn_id: plan.judged.turn_id, model_served: plan.judged.model ?? null }));
-      }
+      };
+      for (const record of records) await withRecordSpan(record, FEEDBACK_DETECTOR_GROUP, () => handle(record));
       // Snapshots first: whoever reads a FeedbackEvent must find its feedback turn in state.
       await Promise.all(snapshots.map((s) => saveTurnSnapshot(state, s, config.pairs.snapshotTtlSeconds * 1000)));
       if (out.length > 0) await bus.publish(out);

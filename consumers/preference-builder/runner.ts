@@ -4,6 +4,7 @@
 // goes through the filters and is published with their verdicts; only accepted ones reach datasets.
 // Exactly-once effect: ids are deterministic, handled feedback is marked in state after publishing, and the
 // duplicate filter recognises a re-delivered candidate as itself.
+import { traceHeaders, withRecordSpan } from '../../src/telemetry/tracing.js';
 import type { OutgoingRecord } from '../../src/bus/types.js';
 import { loadTurnSnapshot } from '../../src/conversation/turn-snapshot.js';
 import type { TrainingExample } from '../../src/events/example.js';
@@ -77,7 +78,7 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
     for (const draft of plan.examples) {
       const verdicts = await deps.exampleFilters[draft.kind].run({ tenant: feedback.tenant, id: draft.example_id, prompt: draft.prompt, chosen: draft.response, rejected: null, preferences: [] });
       const example = buildTrainingExample(draft, verdicts);
-      out.push({ topic: TOPICS.examples, key: feedback.conversation_id, value: JSON.stringify(example), headers: { 'insitu-schema': 'insitu.example', 'insitu-version': String(example.version), 'insitu-event-id': example.example_id } });
+      out.push({ topic: TOPICS.examples, key: feedback.conversation_id, value: JSON.stringify(example), headers: { ...traceHeaders(), 'insitu-schema': 'insitu.example', 'insitu-version': String(example.version), 'insitu-event-id': example.example_id } });
       counters.examples++;
     }
 
@@ -98,7 +99,7 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
     const pair = buildPreferencePair(draft, verdicts);
     if (pair.accepted) counters.pairs++;
     else counters.pairsDropped++;
-    out.push({ topic: TOPICS.preferences, key: feedback.conversation_id, value: JSON.stringify(pair), headers: { 'insitu-schema': 'insitu.preference', 'insitu-version': String(pair.version), 'insitu-event-id': pair.pair_id } });
+    out.push({ topic: TOPICS.preferences, key: feedback.conversation_id, value: JSON.stringify(pair), headers: { ...traceHeaders(), 'insitu-schema': 'insitu.preference', 'insitu-version': String(pair.version), 'insitu-event-id': pair.pair_id } });
   }
 
   const subscription = await bus.subscribe({
@@ -126,7 +127,8 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
         const feedback = valid.value;
         if (handled.includes(feedback.feedback_id) || (await state.get(doneKey(feedback.feedback_id)))) continue;
         counters.feedback++;
-        await handle(feedback, pendings, out, personal);
+        // A consumer span per feedback event, in the trace of the chat request it came from.
+        await withRecordSpan(record, PREFERENCE_BUILDER_GROUP, () => handle(feedback, pendings, out, personal));
         handled.push(feedback.feedback_id);
       }
       if (out.length > 0) await bus.publish(out);

@@ -18,6 +18,8 @@ import { EVENT_SCHEMAS } from '../events/validate.js';
 import { createLogger, type Logger } from '../log.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { ALL_TOPICS } from '../topics.js';
+import { startOpsServer, type OpsServer } from '../telemetry/ops-server.js';
+import { startTracing } from '../telemetry/tracing.js';
 
 const USAGE = `insitu: in-situ feedback middleware for chat models
 
@@ -65,22 +67,29 @@ function untilSignal(logger: Logger, close: () => Promise<void>): Promise<void> 
 }
 
 async function serve(config: Config, logger: Logger, withProxy: boolean, consumerNames: string[]): Promise<void> {
+  const telemetry = await startTracing(config, logger);
   const runtime: Runtime = await openRuntime(config, logger);
   let proxy: ProxyServer | undefined;
+  let ops: OpsServer | undefined;
   const consumers: RunningConsumer[] = [];
   try {
     if (withProxy) proxy = await startProxy(runtime);
+    else if (config.telemetry.opsPort) ops = await startOpsServer(runtime, config.telemetry.opsPort, config.host);
     for (const name of consumerNames) consumers.push(await findConsumer(name)!.start(runtime));
   } catch (error) {
     await proxy?.close();
+    await ops?.close();
     await runtime.close();
+    await telemetry.shutdown();
     throw error;
   }
   if (proxy) process.stdout.write(`insitu: proxy on ${proxy.url}/v1 (bus: ${runtime.bus.kind}, state: ${runtime.state.kind})\n`);
   await untilSignal(logger, async () => {
     await proxy?.close();
     await Promise.allSettled(consumers.map((c) => c.close()));
+    await ops?.close();
     await runtime.close();
+    await telemetry.shutdown();
   });
 }
 

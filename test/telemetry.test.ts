@@ -1,0 +1,200 @@
+// Observability: the Prometheus registry, GET /metrics after real proxied chats, the ops endpoints of a
+// consumer-only process, and tracing: the proxy's GenAI span continues the app's trace and the feedback
+// detector's span joins it through the turn's bus headers (on both runtimes, so through Kafka headers too).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { context, propagation, trace, SpanKind } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { startFeedbackDetector } from '../consumers/feedback-detector/runner.js';
+import { loadConfig } from '../src/config.js';
+import type { DeliveredRecord } from '../src/bus/types.js';
+import { silentLogger } from '../src/log.js';
+import { openRuntime } from '../src/runtime.js';
+import { createMetrics } from '../src/telemetry/metrics.js';
+import { startOpsServer } from '../src/telemetry/ops-server.js';
+import { TOPICS } from '../src/topics.js';
+import { settle, startInsitu } from './support/insitu.js';
+import { onBothRuntimes } from './support/runtimes.js';
+import { startSimUpstream } from './support/sim-upstream.js';
+
+/** A sample's value in exposition text, or undefined. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-z_:]+)(\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[3] ?? '').matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[4]);
+  }
+  return undefined;
+}
+
+describe('metrics registry', () => {
+  test('counters, cumulative histogram buckets, gauges read at scrape time, escaped labels', () => {
+    const m = createMetrics();
+    const c = m.counter('x_total', 'A counter.');
+    c.inc({ a: '1' });
+    c.inc({ a: '1' }, 2);
+    c.inc({ a: 'quote"back\\slash\nnewline' });
+    const h = m.histogram('x_seconds', 'A histogram.', [0.1, 1]);
+    h.observe({ k: 'v' }, 0.05);
+    h.observe({ k: 'v' }, 0.5);
+    h.observe({ k: 'v' }, 5);
+    let level = 3;
+    m.gauge('x_level', 'A gauge.', () => [{ value: level }]);
+    level = 7;
+    const text = m.render();
+    assert.match(text, /# HELP x_total A counter\.\n# TYPE x_total counter\n/);
+    assert.equal(sample(text, 'x_total', { a: '1' }), 3);
+    assert.ok(text.includes('x_total{a="quote\\"back\\\\slash\\nnewline"} 1'), text);
+    assert.equal(sample(text, 'x_seconds_bucket', { k: 'v', le: '0.1' }), 1);
+    assert.equal(sample(text, 'x_seconds_bucket', { k: 'v', le: '1' }), 2);
+    assert.equal(sample(text, 'x_seconds_bucket', { k: 'v', le: '+Inf' }), 3);
+    assert.equal(sample(text, 'x_seconds_count', { k: 'v' }), 3);
+    assert.equal(sample(text, 'x_seconds_sum', { k: 'v' }), 5.55);
+    assert.equal(sample(text, 'x_level'), 7);
+  });
+
+  test('label values from requests cannot grow series without bound', () => {
+    const m = createMetrics();
+    const c = m.counter('y_total', 'Per model.');
+    for (let i = 0; i < 2000; i++) c.inc({ model: `m${i}` });
+    const lines = m.render().split('\n').filter((l) => l.startsWith('y_total'));
+    assert.ok(lines.length <= 501, `${lines.length} series`);
+    assert.equal(sample(m.render(), 'y_total', { model: 'other' }), 1500);
+  });
+});
+
+describe('GET /metrics and the ops endpoints', () => {
+  test('the proxy counts requests by status and model, latency, tokens, queue depth; pipeline counts come from the bus', async () => {
+    const sim = await startSimUpstream();
+    const insitu = await startInsitu({ INSITU_UPSTREAM_URL: sim.url });
+    const detector = await startFeedbackDetector(insitu.runtime);
+    try {
+      const messages: { role: 'user' | 'assistant'; content: string }[] = [{ role: 'user', content: 'Explain DNS.' }];
+      const first = await insitu.client.chat.completions.create({ model: 'm-metrics', messages });
+      messages.push({ role: 'assistant', content: first.choices[0]!.message.content! }, { role: 'user', content: "No, that's wrong. Try again." });
+      await insitu.client.chat.completions.create({ model: 'm-metrics', messages });
+      sim.enqueue({ kind: 'error', status: 429 });
+      await assert.rejects(insitu.client.chat.completions.create({ model: 'm-metrics', messages: [{ role: 'user', content: 'hi' }] }));
+      const stream = await insitu.client.chat.completions.create({ model: 'm-metrics', messages: [{ role: 'user', content: 'stream please' }], stream: true });
+      for await (const _ of stream) void _;
+
+      let text = '';
+      for (let i = 0; i < 100; i++) {
+        const res = await fetch(`${insitu.proxy.url}/metrics`);
+        assert.equal(res.status, 200);
+        assert.match(res.headers.get('content-type') ?? '', /text\/plain; version=0\.0\.4/);
+        text = await res.text();
+        if ((sample(text, 'insitu_feedback_total', { polarity: 'DSAT', detector: 'local' }) ?? 0) >= 1) break;
+        await settle(100);
+      }
+      assert.equal(sample(text, 'insitu_proxy_requests_total', { status: '200', model: 'm-metrics' }), 3);
+      assert.equal(sample(text, 'insitu_proxy_requests_total', { status: '429', model: 'm-metrics' }), 1);
+      assert.equal(sample(text, 'insitu_proxy_request_duration_seconds_count', { status: '200', model: 'm-metrics' }), 3);
+      assert.equal(sample(text, 'insitu_proxy_upstream_latency_seconds_count', { model: 'm-metrics' }), 4);
+      assert.equal(sample(text, 'insitu_proxy_time_to_first_byte_seconds_count', { model: 'm-metrics', stream: 'true' }), 1);
+      assert.ok((sample(text, 'insitu_proxy_tokens_total', { model: 'm-metrics', type: 'output' }) ?? 0) > 0);
+      assert.notEqual(sample(text, 'insitu_publish_queue_depth'), undefined);
+      assert.notEqual(sample(text, 'insitu_spool_bytes'), undefined);
+      assert.equal(sample(text, 'insitu_bus_healthy'), 1);
+      assert.equal(sample(text, 'insitu_feedback_total', { polarity: 'DSAT', detector: 'local' }), 1, text);
+      assert.ok((sample(text, 'insitu_feedback_rubrics_total', { kind: 'dsat', rubric: 'factual_error' }) ?? 0) >= 1, text.split('\n').filter((l) => l.includes('rubric')).join('\n'));
+      assert.ok((sample(text, 'insitu_consumer_records_total', { group: 'insitu.feedback-detector', topic: TOPICS.turns }) ?? 0) >= 2);
+      assert.notEqual(sample(text, 'insitu_consumer_lag_seconds', { group: 'insitu.feedback-detector' }), undefined);
+      // The upstream key, request text and user ids never become label values.
+      assert.ok(!text.includes('Explain DNS'));
+    } finally {
+      await detector.close();
+      await insitu.close();
+      await sim.close();
+    }
+  });
+
+  test('a consumer-only process serves /metrics, /healthz and /readyz on INSITU_OPS_PORT', async () => {
+    const runtime = await openRuntime(loadConfig({ INSITU_DATA_DIR: `/tmp/insitu-ops-${randomBytes(4).toString('hex')}` }), silentLogger);
+    const ops = await startOpsServer(runtime, 0, '127.0.0.1');
+    try {
+      const base = `http://127.0.0.1:${ops.port}`;
+      assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      const ready = await fetch(`${base}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.equal(((await ready.json()) as { status: string }).status, 'ready');
+      assert.match(await (await fetch(`${base}/metrics`)).text(), /# TYPE insitu_consumer_lag_seconds gauge/);
+      const missing = await fetch(`${base}/nope`);
+      assert.equal(missing.status, 404);
+      assert.equal(((await missing.json()) as { error: { type: string } }).error.type, 'invalid_request_error');
+    } finally {
+      await ops.close();
+      await runtime.close();
+    }
+  });
+});
+
+// Tracing: an in-memory SDK registered for this test process (what startTracing does with an OTLP exporter).
+const exporter = new InMemorySpanExporter();
+before(() => {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
+});
+after(() => {
+  trace.disable();
+  propagation.disable();
+  context.disable();
+});
+
+const APP_TRACE = () => randomBytes(16).toString('hex');
+const APP_SPAN = () => randomBytes(8).toString('hex');
+
+onBothRuntimes('tracing: the app\'s trace continues through the proxy span into the feedback detector\'s span', async (env) => {
+  const sim = await startSimUpstream();
+  const insitu = await startInsitu({ ...env, INSITU_UPSTREAM_URL: sim.url, INSITU_DEFAULT_TENANT: `trace-${randomBytes(4).toString('hex')}` });
+  const detector = await startFeedbackDetector(insitu.runtime);
+  const feedback: DeliveredRecord[] = [];
+  const reader = await insitu.runtime.bus.subscribe({
+    group: `trace-reader-${randomBytes(4).toString('hex')}`, topics: [TOPICS.feedback], fromBeginning: true, ephemeral: true,
+    handler: async (records) => void feedback.push(...records),
+  });
+  try {
+    const traceId = APP_TRACE();
+    const appSpan = APP_SPAN();
+    const headers = { traceparent: `00-${traceId}-${appSpan}-01` };
+    const messages: { role: 'user' | 'assistant'; content: string }[] = [{ role: 'user', content: 'Explain DNS.' }];
+    const first = await insitu.client.chat.completions.create({ model: 'm-trace', messages, temperature: 0.2 }, { headers });
+    messages.push({ role: 'assistant', content: first.choices[0]!.message.content! }, { role: 'user', content: 'Thanks, that was perfect!' });
+    await insitu.client.chat.completions.create({ model: 'm-trace', messages }, { headers });
+    for (let i = 0; i < 200 && feedback.length === 0; i++) await settle(50);
+    assert.equal(feedback.length, 1);
+
+    const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+    const chats = spans.filter((s) => s.name === 'chat m-trace');
+    assert.equal(chats.length, 2, spans.map((s) => s.name).join(', '));
+    const chat = chats[0]!;
+    assert.equal(chat.kind, SpanKind.CLIENT);
+    assert.equal(chat.parentSpanContext?.spanId, appSpan, 'the proxy span is a child of the app\'s span');
+    assert.equal(chat.attributes['gen_ai.operation.name'], 'chat');
+    assert.equal(chat.attributes['gen_ai.request.model'], 'm-trace');
+    assert.equal(chat.attributes['gen_ai.response.model'], 'm-trace-served');
+    assert.equal(chat.attributes['gen_ai.request.temperature'], 0.2);
+    assert.ok(Number(chat.attributes['gen_ai.usage.input_tokens']) > 0);
+    assert.ok(Number(chat.attributes['gen_ai.usage.output_tokens']) > 0);
+    assert.equal(typeof chat.attributes['gen_ai.conversation.id'], 'string');
+
+    const processed = spans.filter((s: ReadableSpan) => s.name === `process ${TOPICS.turns}`);
+    assert.equal(processed.length, 2, 'one consumer span per turn, in the request\'s trace');
+    assert.equal(processed[0]!.kind, SpanKind.CONSUMER);
+    assert.deepEqual(new Set(processed.map((s) => s.parentSpanContext?.spanId)), new Set(chats.map((s) => s.spanContext().spanId)));
+    // The FeedbackEvent carries the detector span's context on to the next consumer.
+    const detectorSpan = processed.find((s) => s.parentSpanContext?.spanId === chats[1]!.spanContext().spanId)!;
+    assert.equal(feedback[0]!.headers.traceparent, `00-${traceId}-${detectorSpan.spanContext().spanId}-01`);
+  } finally {
+    await reader.close();
+    await detector.close();
+    await insitu.close();
+    await sim.close();
+  }
+});
