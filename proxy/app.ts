@@ -30,6 +30,8 @@ export interface ProxyAppDeps {
   observe?: ProxyObserver;
   /** GET /metrics: the Prometheus exposition text. */
   metrics?: () => string;
+  /** POST /v1/insitu/feedback: explicit ratings from chat UIs. */
+  explicitFeedback?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** GET /v1/insitu/streams/preferences (SSE). */
   preferenceStream: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   maxBodyBytes: number;
@@ -58,6 +60,10 @@ export function createProxyApp(deps: ProxyAppDeps): RequestListener {
   app.get('/metrics', (_req, res) => {
     if (!deps.metrics) return void sendError(res, 404, errorBody('Metrics are not enabled.', 'invalid_request_error', 'unknown_url'));
     res.type('text/plain; version=0.0.4; charset=utf-8').send(deps.metrics());
+  });
+  app.post('/v1/insitu/feedback', (req, res, next) => {
+    if (!deps.explicitFeedback) return next();
+    deps.explicitFeedback(req, res).catch(next);
   });
   app.post('/v1/chat/completions', (req, res) => void chat(req, res));
   app.get('/v1/insitu/streams/preferences', (req, res) => {

@@ -21,6 +21,13 @@ const header = (headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** The request's tenant (x-insitu-tenant, else the default); a RequestError when the header is malformed. */
+export function tenantOf(headers: IncomingHttpHeaders, defaultTenant: string): string {
+  const tenant = header(headers, 'x-insitu-tenant') ?? defaultTenant;
+  if (!TENANT.test(tenant)) throw new RequestError(400, 'Invalid header x-insitu-tenant: use 1-64 characters of A-Z a-z 0-9 . _ -.', 'invalid_request_error', 'invalid_header', 'x-insitu-tenant');
+  return tenant;
+}
+
 export function parseChatRequest(raw: Buffer, headers: IncomingHttpHeaders, defaultTenant: string): ChatRequest {
   let body: unknown;
   try {
@@ -45,8 +52,7 @@ export function parseChatRequest(raw: Buffer, headers: IncomingHttpHeaders, defa
   if (conversationId !== undefined && !isValidConversationId(conversationId)) {
     throw new RequestError(400, 'Invalid header x-insitu-conversation-id: use 1-128 characters of A-Z a-z 0-9 . _ : @ -.', 'invalid_request_error', 'invalid_header', 'x-insitu-conversation-id');
   }
-  const tenant = header(headers, 'x-insitu-tenant') ?? defaultTenant;
-  if (!TENANT.test(tenant)) throw new RequestError(400, 'Invalid header x-insitu-tenant: use 1-64 characters of A-Z a-z 0-9 . _ -.', 'invalid_request_error', 'invalid_header', 'x-insitu-tenant');
+  const tenant = tenantOf(headers, defaultTenant);
   let user = header(headers, 'x-insitu-user') ?? (typeof b.user === 'string' ? b.user : null);
   if (user !== null && (user.length === 0 || user.length > MAX_USER)) user = user.length === 0 ? null : user.slice(0, MAX_USER);
 

@@ -5,6 +5,7 @@ import { openOutbox, spoolDir, type Outbox } from '../src/bus/index.js';
 import type { Runtime } from '../src/runtime.js';
 import { withTimeout } from '../src/timeout.js';
 import { createProxyApp, type Readiness } from './app.js';
+import { createExplicitFeedbackHandler } from './explicit-feedback.js';
 import { createModelRouter } from './model-router.js';
 import { createProxyObserver } from './observe.js';
 import { createPersonalizer } from './personalizer.js';
@@ -104,6 +105,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     readiness: createReadiness(runtime, outbox),
     observe: createProxyObserver(metrics, new URL(config.upstream.url).host),
     metrics: () => metrics.render(),
+    explicitFeedback: createExplicitFeedbackHandler({ state: runtime.state, outbox, defaultTenant: config.defaultTenant, snapshotTtlMs: config.pairs.snapshotTtlSeconds * 1000, timeoutMs: Math.max(config.stateTimeoutMs, 250), logger: log }),
     preferenceStream: createPreferenceStreamHandler({ bus: runtime.bus, logger: log.child('streams') }),
     maxBodyBytes: config.maxBodyBytes,
     defaultTenant: config.defaultTenant,

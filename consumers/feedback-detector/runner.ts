@@ -60,7 +60,11 @@ export async function startFeedbackDetector(runtime: Runtime, detector: Detector
         const plan = planFeedback(turn, previous);
         if (plan.remember) memories.set(key, plan.remember);
         else if (!memories.has(key)) memories.set(key, previous);
-        if (plan.kind !== 'judge') return;
+        if (plan.kind !== 'judge') {
+          // Every turn's snapshot is kept, judged or not: explicit feedback (POST /v1/insitu/feedback) may rate it.
+          snapshots.push(snapshotOf(turn));
+          return;
+        }
         const started = performance.now();
         let detection;
         try {
