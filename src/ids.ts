@@ -57,3 +57,12 @@ export const newConversationId = (): string => `conv_${ulid()}`;
 export function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 22);
 }
+
+/**
+ * A ULID that is a function of its inputs: the time part from `timeMs`, the random part from a digest of
+ * `seed`. Replaying the same history (a resumed backfill) gives the same ids, so consumers dedupe it.
+ */
+export function deterministicUlid(timeMs: number, seed: string): string {
+  const bytes = createHash('sha256').update(seed).digest().subarray(0, 10);
+  return encodeTime(Math.max(0, Math.min(2 ** 48 - 1, Math.floor(timeMs)))) + encodeRandom(bytes);
+}

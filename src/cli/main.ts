@@ -11,7 +11,9 @@ import { startProxy, type ProxyServer } from '../../proxy/server.js';
 import { loadConfig, variablesTable, type Config } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { flag, option, UsageError } from './args.js';
+import { createProgressLine } from './progress.js';
 import { routesCommand } from './routes.js';
+import { ingestCommand } from './ingest.js';
 import { describeExport, EXPORT_FORMATS, exportDataset, findExportFormat } from '../dataset/export/index.js';
 import { parseDay } from '../dataset/layout.js';
 import { EVENT_SCHEMAS } from '../events/validate.js';
@@ -42,6 +44,9 @@ Usage:
                                  Table-2 statistics on stdout
   insitu routes [--set ALIAS=MODEL [--canary MODEL:PERCENT]] [--rollback ALIAS] [--history ALIAS] [--json]
                                  what the served alias (INSITU_SERVED_ALIAS) routes to; needs INSITU_REDIS_URL
+  insitu ingest --input wildchat.jsonl [--tenant T] [--restart] [--batch N]
+                                 replay historical conversations through insitu.turns with their original
+                                 timestamps (backfill); progress with rate and ETA; resumable
 
 Configuration comes from INSITU_* environment variables (see README.md).`;
 
@@ -145,27 +150,15 @@ async function detect(args: string[]): Promise<void> {
   const detector = detectorOption(args);
   const output = outputPath ? createWriteStream(outputPath) : process.stdout;
   const write = (line: string) => (output.write(line) ? undefined : new Promise<void>((r) => output.once('drain', () => r())));
-  const tty = process.stderr.isTTY === true;
-  let lastLine = 0;
+  const progress = createProgressLine();
   const summary = await detectCorpus({
     input,
     detector,
     write,
     totalBytes: statSync(input).size,
-    progress: (p) => {
-      const share = p.totalBytes ? p.bytes / p.totalBytes : 0;
-      const rate = p.utterances / Math.max(p.seconds, 1e-9);
-      const eta = share > 0 ? (p.seconds / share - p.seconds).toFixed(0) : '?';
-      const bar = '#'.repeat(Math.round(share * 30)).padEnd(30, '.');
-      const text = `[${bar}] ${(share * 100).toFixed(1)}%  ${p.conversations} conversations  ${rate.toFixed(0)} utt/s  ETA ${eta}s`;
-      if (tty) process.stderr.write(`\r${text}`);
-      else if (p.seconds - lastLine >= 5) {
-        lastLine = p.seconds; // not a terminal (CI, a log file): a plain line every 5 s
-        process.stderr.write(`${text}\n`);
-      }
-    },
+    progress: (p) => progress.update({ bytes: p.bytes, totalBytes: p.totalBytes, seconds: p.seconds, rate: { count: p.utterances, unit: 'utt/s' }, detail: `${p.conversations} conversations` }),
   });
-  if (tty) process.stderr.write('\n');
+  progress.done();
   if (outputPath) await new Promise<void>((resolve, reject) => (output as ReturnType<typeof createWriteStream>).end((e?: Error | null) => (e ? reject(e) : resolve())));
   process.stderr.write(formatTable1(summary) + '\n');
   const stats = (detector as { stats?: () => Record<string, number> }).stats?.();
@@ -278,6 +271,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'routes':
         await routesCommand(args, config, logger);
+        return 0;
+      case 'ingest':
+        await ingestCommand(args, config, logger);
         return 0;
       default:
         throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
