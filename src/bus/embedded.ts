@@ -7,7 +7,7 @@
 // (`insitu tap`) can follow the files; readers consume only complete lines.
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { BusError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { partitionForKey } from './partitioner.js';
@@ -184,7 +184,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
       await Promise.allSettled(member.loops);
       member.loops = [];
       member.assigned = [];
-      member.stop = new AbortController();
+      member.stop = stopController();
     }
     const active = state.members.filter((m) => !m.leaving);
     const all = new Set<string>();
@@ -232,7 +232,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
       for (const t of subscribeOptions.topics) openTopic(t, options.defaultPartitions);
       const state = groupState(subscribeOptions.group);
       state.ephemeral = subscribeOptions.ephemeral === true;
-      const member: Member = { options: subscribeOptions, assigned: [], loops: [], stop: new AbortController(), leaving: false };
+      const member: Member = { options: subscribeOptions, assigned: [], loops: [], stop: stopController(), leaving: false };
       state.members.push(member);
       await rebalance(subscribeOptions.group, state);
       return {
@@ -276,10 +276,19 @@ interface GroupState {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const wake = () => {
       clearTimeout(timer);
+      signal.removeEventListener('abort', wake);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(wake, ms);
+    signal.addEventListener('abort', wake, { once: true });
   });
+}
+
+/** A member's stop signal: every partition loop of the member waits on it at once. */
+function stopController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
