@@ -3,6 +3,8 @@
 // `insitu consume <name>` runs one; `insitu up` runs them all beside the proxy.
 import type { Runtime } from '../src/runtime.js';
 import { datasetStore } from './dataset-store/runner.js';
+import { evaluator } from './evaluator/runner.js';
+import { trainer } from './trainer/runner.js';
 import { feedbackDetector } from './feedback-detector/runner.js';
 import { preferenceBuilder } from './preference-builder/index.js';
 
@@ -16,7 +18,7 @@ export interface ConsumerDefinition {
   start(runtime: Runtime): Promise<RunningConsumer>;
 }
 
-export const CONSUMERS: ConsumerDefinition[] = [feedbackDetector, preferenceBuilder, datasetStore];
+export const CONSUMERS: ConsumerDefinition[] = [feedbackDetector, preferenceBuilder, datasetStore, trainer, evaluator];
 
 export function findConsumer(name: string): ConsumerDefinition | undefined {
   return CONSUMERS.find((c) => c.name === name);

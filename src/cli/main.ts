@@ -14,6 +14,9 @@ import { flag, option, UsageError } from './args.js';
 import { createProgressLine } from './progress.js';
 import { routesCommand } from './routes.js';
 import { ingestCommand } from './ingest.js';
+import { evalCommand } from './eval.js';
+import { jobsCommand, trainCommand } from './train.js';
+import { describeDemo, runDemo } from '../demo/run.js';
 import { describeExport, EXPORT_FORMATS, exportDataset, findExportFormat } from '../dataset/export/index.js';
 import { parseDay } from '../dataset/layout.js';
 import { EVENT_SCHEMAS } from '../events/validate.js';
@@ -44,6 +47,16 @@ Usage:
                                  Table-2 statistics on stdout
   insitu routes [--set ALIAS=MODEL [--canary MODEL:PERCENT]] [--rollback ALIAS] [--history ALIAS] [--json]
                                  what the served alias (INSITU_SERVED_ALIAS) routes to; needs INSITU_REDIS_URL
+  insitu demo [--port N] [--exit]
+                                 a first look, offline: Insitu on the embedded runtime in front of a built-in
+                                 demo model, a replay of sample chats, then where to look (dashboard, pairs, export)
+  insitu train --now [--wait] [--json]
+                                 snapshot the datasets and fine-tune now (SFT then DPO), as the scheduler would
+  insitu jobs [--json] [--cancel JOB_ID]
+                                 training jobs and their state; needs INSITU_REDIS_URL
+  insitu eval --candidate M [--baseline M] (--pairs FILE | --job JOB_ID) [--promote] [--json] [--out DIR]
+                                 checklist-guided pairwise evaluation (WB-Reward style, both orders, with and
+                                 without the checklist), Table-3 report; --promote applies the promotion gate
   insitu ingest --input wildchat.jsonl [--tenant T] [--restart] [--batch N]
                                  replay historical conversations through insitu.turns with their original
                                  timestamps (backfill); progress with rate and ETA; resumable
@@ -96,6 +109,20 @@ async function serve(config: Config, logger: Logger, withProxy: boolean, consume
     await runtime.close();
     await telemetry.shutdown();
   });
+}
+
+async function demo(args: string[], config: Config, logger: Logger): Promise<void> {
+  const portText = option(args, '--port');
+  const exitAfter = flag(args, '--exit');
+  if (args.length > 0) throw new UsageError(`demo: unexpected argument '${args[0]}'`);
+  const port = portText === undefined ? config.port : Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError('--port needs a port number (0: any free port)');
+  process.stderr.write('insitu demo: starting the proxy, the pipeline and a built-in demo model (embedded runtime, nothing leaves this machine)...\n');
+  // Quiet unless asked: the demo's own summary is the output.
+  const running = await runDemo({ port, host: config.host, logger: process.env.INSITU_LOG_LEVEL ? logger : createLogger({ level: 'warn' }) });
+  process.stdout.write(describeDemo(running.summary).replace(/\n\nRunning until Ctrl-C\.$/, exitAfter ? '' : '\n\nRunning until Ctrl-C.') + '\n');
+  if (exitAfter) return running.close();
+  await untilSignal(logger, () => running.close());
 }
 
 async function tap(config: Config, logger: Logger, args: string[]): Promise<void> {
@@ -274,6 +301,18 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'ingest':
         await ingestCommand(args, config, logger);
+        return 0;
+      case 'train':
+        await trainCommand(args, { config, logger });
+        return 0;
+      case 'jobs':
+        await jobsCommand(args, { config, logger });
+        return 0;
+      case 'demo':
+        await demo(args, config, logger);
+        return 0;
+      case 'eval':
+        await evalCommand(args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: process.stderr.isTTY === true, config, logger });
         return 0;
       default:
         throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
