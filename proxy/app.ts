@@ -30,6 +30,8 @@ export interface ProxyAppDeps {
   observe?: ProxyObserver;
   /** GET /metrics: the Prometheus exposition text. */
   metrics?: () => string;
+  /** The dashboard: /insitu/ and /v1/insitu/dashboard/* (proxy/dashboard). */
+  dashboard?: (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
   /** POST /v1/insitu/feedback: explicit ratings from chat UIs. */
   explicitFeedback?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** GET /v1/insitu/streams/preferences (SSE). */
@@ -61,6 +63,7 @@ export function createProxyApp(deps: ProxyAppDeps): RequestListener {
     if (!deps.metrics) return void sendError(res, 404, errorBody('Metrics are not enabled.', 'invalid_request_error', 'unknown_url'));
     res.type('text/plain; version=0.0.4; charset=utf-8').send(deps.metrics());
   });
+  if (deps.dashboard) app.use(deps.dashboard);
   app.post('/v1/insitu/feedback', (req, res, next) => {
     if (!deps.explicitFeedback) return next();
     deps.explicitFeedback(req, res).catch(next);
@@ -75,7 +78,7 @@ export function createProxyApp(deps: ProxyAppDeps): RequestListener {
   });
   app.all('/v1/{*rest}', (req, res) => void passThrough(req, res));
   app.use((req, res) => {
-    sendError(res, 404, errorBody(`Unknown route ${req.method} ${req.path}. Insitu serves /v1/* (OpenAI-compatible), /healthz, /readyz and /metrics.`, 'invalid_request_error', 'unknown_url'));
+    sendError(res, 404, errorBody(`Unknown route ${req.method} ${req.path}. Insitu serves /v1/* (OpenAI-compatible), /insitu/ (dashboard), /healthz, /readyz and /metrics.`, 'invalid_request_error', 'unknown_url'));
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     deps.logger.error('unhandled error', { error });

@@ -5,6 +5,7 @@ import { openOutbox, spoolDir, type Outbox } from '../src/bus/index.js';
 import type { Runtime } from '../src/runtime.js';
 import { withTimeout } from '../src/timeout.js';
 import { createProxyApp, type Readiness } from './app.js';
+import { createDashboard } from './dashboard/index.js';
 import { createExplicitFeedbackHandler } from './explicit-feedback.js';
 import { createModelRouter } from './model-router.js';
 import { createProxyObserver } from './observe.js';
@@ -95,6 +96,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
   metrics.gauge('insitu_publish_queue_depth', 'Events recorded and not yet acknowledged by the bus (memory queue plus spool).', () => [{ value: outbox.stats().pending }]);
   metrics.gauge('insitu_spool_bytes', 'Bytes of the publish spool not yet acknowledged by the bus.', () => [{ value: outbox.stats().pendingBytes }]);
   metrics.gauge('insitu_bus_healthy', '1 while the last publish to the bus succeeded.', () => [{ value: outbox.stats().busHealthy ? 1 : 0 }]);
+  const dashboard = createDashboard({ bus: runtime.bus, logger: log.child('dashboard') });
   const app = createProxyApp({
     upstream,
     stitcher: createStitcher({ state: runtime.state, ttlSeconds: config.conversationTtlSeconds, timeoutMs: config.stateTimeoutMs, logger: log }),
@@ -105,6 +107,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     readiness: createReadiness(runtime, outbox),
     observe: createProxyObserver(metrics, new URL(config.upstream.url).host),
     metrics: () => metrics.render(),
+    dashboard: dashboard.handle,
     explicitFeedback: createExplicitFeedbackHandler({ state: runtime.state, outbox, defaultTenant: config.defaultTenant, snapshotTtlMs: config.pairs.snapshotTtlSeconds * 1000, timeoutMs: Math.max(config.stateTimeoutMs, 250), logger: log }),
     preferenceStream: createPreferenceStreamHandler({ bus: runtime.bus, logger: log.child('streams') }),
     maxBodyBytes: config.maxBodyBytes,
@@ -132,6 +135,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     close() {
       closing ??= (async () => {
         const deadline = Date.now() + config.shutdownTimeoutMs;
+        await dashboard.close(); // its live streams end first, so they do not hold the drain below
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const drained = await inflight.idle(config.shutdownTimeoutMs);
