@@ -120,6 +120,15 @@ export const VARIABLES = [
   { name: 'INSITU_UPSTREAM_IDLE_TIMEOUT_MS', default: '300000', description: 'Longest silence allowed between two chunks of an upstream response before it is cut.', parse: integer(1, 86_400_000) },
   { name: 'INSITU_MAX_BODY', default: '4mb', description: 'Largest request body accepted (413 above it).', parse: bytes(1024) },
   { name: 'INSITU_MAX_EVENT_BYTES', default: '900kb', description: 'Largest serialized event published; longer message contents are truncated to fit (and marked truncated). Keep it under the broker\'s max.message.bytes.', parse: bytes(16 * 1024) },
+  { name: 'INSITU_MAX_MESSAGES', default: '2048', description: 'Most messages accepted in one chat request (400 above it).', parse: integer(1, 1_000_000) },
+  { name: 'INSITU_MAX_INFLIGHT', default: '1024', description: 'Chat requests handled at once per proxy process; beyond it new ones get 503 with Retry-After at once instead of queueing.', parse: integer(1, 1_000_000) },
+  { name: 'INSITU_AUTH', default: 'off', description: 'off: any caller (the upstream key or the caller\'s own is used); keys: every /v1 request needs a virtual key from `insitu keys create` (Authorization: Bearer), which also sets the tenant.', parse: oneOf('off', 'keys') },
+  { name: 'INSITU_KEY_RPM', default: '600', description: 'Default requests per minute per virtual key (429 with Retry-After above it); a key can carry its own.', parse: integer(1, 100_000_000) },
+  { name: 'INSITU_KEY_TPM', default: '1000000', description: 'Default tokens per minute per virtual key (usage the upstream reported); a key can carry its own.', parse: integer(1, 1_000_000_000_000) },
+  { name: 'INSITU_REDACT', default: 'true', description: 'Redact personal data (emails, phone numbers, payment cards, IP addresses, API-key-like secrets) from every event before it leaves the proxy; the live request to the model is not altered.', parse: boolean },
+  { name: 'INSITU_REDACT_TYPES', default: 'email,phone,card,ip,secret', description: 'What redaction replaces by default (comma-separated: email, phone, card, ip, secret).', parse: text },
+  { name: 'INSITU_REDACT_TENANTS', description: 'Per-tenant redaction policy overriding INSITU_REDACT_TYPES, e.g. acme=email,card;lab=none.', parse: text },
+  { name: 'INSITU_DLQ_MAX_ATTEMPTS', default: '3', description: 'Times a consumer tries a record that fails to process before it goes to insitu.dlq with the error and the consumer moves on.', parse: integer(1, 100) },
   { name: 'INSITU_DEFAULT_TENANT', default: 'default', description: 'Tenant recorded on events when the request names none (header x-insitu-tenant).', parse: identifier },
   { name: 'INSITU_CONVERSATION_TTL_S', default: '604800', description: 'How long conversation-stitching entries live in state (seconds).', parse: integer(60, 31_536_000) },
   { name: 'INSITU_STATE_TIMEOUT_MS', default: '200', description: 'Longest the proxy waits on the state store for stitching before it starts a new conversation instead.', parse: integer(1, 60_000) },
@@ -222,6 +231,11 @@ export interface Config {
     idleTimeoutMs: number;
   };
   maxBodyBytes: number;
+  maxMessages: number;
+  maxInflight: number;
+  auth: { mode: 'off' | 'keys'; defaultRpm: number; defaultTpm: number };
+  redact: { enabled: boolean; types: string; tenants: string | undefined };
+  dlqMaxAttempts: number;
   maxEventBytes: number;
   defaultTenant: string;
   conversationTtlSeconds: number;
@@ -342,6 +356,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutMs: get('INSITU_UPSTREAM_IDLE_TIMEOUT_MS'),
     },
     maxBodyBytes: get('INSITU_MAX_BODY'),
+    maxMessages: get('INSITU_MAX_MESSAGES'),
+    maxInflight: get('INSITU_MAX_INFLIGHT'),
+    auth: { mode: get('INSITU_AUTH'), defaultRpm: get('INSITU_KEY_RPM'), defaultTpm: get('INSITU_KEY_TPM') },
+    redact: { enabled: get('INSITU_REDACT'), types: get('INSITU_REDACT_TYPES'), tenants: get('INSITU_REDACT_TENANTS') },
+    dlqMaxAttempts: get('INSITU_DLQ_MAX_ATTEMPTS'),
     maxEventBytes: get('INSITU_MAX_EVENT_BYTES'),
     defaultTenant: get('INSITU_DEFAULT_TENANT'),
     conversationTtlSeconds: get('INSITU_CONVERSATION_TTL_S'),
