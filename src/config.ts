@@ -341,6 +341,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (trainer === 'openai' && !trainerUrl) fail('INSITU_TRAINER_URL', "required when INSITU_TRAINER is 'openai'");
   if (trainer === 'command' && !trainerCommand?.trim()) fail('INSITU_TRAINER_COMMAND', "required when INSITU_TRAINER is 'command'");
   if (trainer && !get<string | undefined>('INSITU_TRAIN_BASE_MODEL')) fail('INSITU_TRAIN_BASE_MODEL', 'required when INSITU_TRAINER is set');
+  if (get<string>('INSITU_AUTH') === 'keys' && !get<string | undefined>('INSITU_UPSTREAM_API_KEY')) {
+    fail('INSITU_UPSTREAM_API_KEY', "required when INSITU_AUTH is 'keys' (callers present virtual keys, which never go upstream)");
+  }
   const cron = get<string | undefined>('INSITU_TRAIN_CRON');
   if (cron !== undefined && cron.trim().split(/\s+/).length !== 5) fail('INSITU_TRAIN_CRON', `expected 5 cron fields (minute hour day-of-month month day-of-week), got '${cron}'`);
   const embeddingsUrl = get<string | undefined>('INSITU_EMBEDDINGS_URL');
