@@ -1,5 +1,7 @@
 // The preference builder's pure parts, without I/O: pair construction per mode, the in-situ revision chain,
 // examples, deterministic ids, the local checklist judge, generated pairs, per-user preference memory.
+import type { PairwiseInput } from '../consumers/evaluator/judge/prompt.js';
+import type { PairwiseJudge } from '../consumers/evaluator/judge/pairwise.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judgeAgainstChecklist } from '../consumers/preference-builder/checklist.js';
@@ -7,7 +9,7 @@ import {
   buildPreferencePair, buildTrainingExample, exampleId, judgedExchange, MAX_REVISION_ROUNDS, pairId, planPreferenceWork,
   type BuilderInput, type PendingRevision,
 } from '../consumers/preference-builder/core.js';
-import { generatePair, SAFETY_INSTRUCTION, type ChatModel } from '../consumers/preference-builder/generate.js';
+import { generatePair, GenerationError, SAFETY_INSTRUCTION, type ChatModel } from '../consumers/preference-builder/generate.js';
 import { snapshotOf, type TurnSnapshot } from '../src/conversation/turn-snapshot.js';
 import type { ChatMessage } from '../src/events/chat.js';
 import type { FeedbackEvent } from '../src/events/feedback.js';
@@ -216,6 +218,23 @@ describe('generated pairs (expert, on-policy)', () => {
     const stubborn: ChatModel = { defaultModel: 'p', complete: async (_m, name) => ({ content: 'Same answer.', model: name }) };
     const dropped = await generatePair(request, { policy: stubborn });
     assert.equal(dropped.kept, false);
+  });
+
+  test('on-policy with a model judge: both orders are asked; a position-biased judge keeps nothing, a failing one is a GenerationError', async () => {
+    const request = planPreferenceWork(input(1, feedback(1, 'DSAT', 'FEEDBACK'), null, 'on-policy')).generate!;
+    const asked: PairwiseInput[] = [];
+    // A judge model that reads the checklist: prefers the bulleted answer wherever it is shown.
+    const fair: PairwiseJudge = { name: 'judge-model', compare: async (i) => (asked.push(i), i.responseA.startsWith('- ') ? 'A++' : 'B++') };
+    const kept = await generatePair(request, { policy: model('p'), judge: fair });
+    assert.ok(kept.kept);
+    if (kept.kept) assert.equal(kept.draft.models.judge, 'judge-model');
+    assert.equal(asked.length, 2);
+    assert.deepEqual(new Set(asked.map((i) => i.responseA.startsWith('- '))), new Set([true, false]), 'chosen shown once as A, once as B');
+    assert.deepEqual(asked[0]!.checklist, request.preferences.list);
+    const biased: PairwiseJudge = { name: 'always-a', compare: async () => 'A+' };
+    assert.equal((await generatePair(request, { policy: model('p'), judge: biased })).kept, false);
+    const failing: PairwiseJudge = { name: 'down', compare: async () => Promise.reject(new Error('judge unreachable')) };
+    await assert.rejects(generatePair(request, { policy: model('p'), judge: failing }), (e: unknown) => e instanceof GenerationError && /judge unreachable/.test(e.message));
   });
 
   test('a missing expert is a typed error, not a crash', async () => {

@@ -1,10 +1,12 @@
 // Generated chosen responses (expert and on-policy modes, WildFeedback §3.2): the summarised preferences
 // become the system prompt, with the paper's extra instruction that the response must be safe; on-policy
 // also regenerates the rejected response without them, and the checklist judge keeps the pair only when
-// the response with preferences follows them better.
+// the response with preferences follows them better: the evaluation's pairwise judge (INSITU_JUDGE_* when
+// configured, else the local checklist judge), asked in both orders with the preferences as checklist.
 import type { ChatMessage } from '../../src/events/chat.js';
 import { InsituError } from '../../src/errors.js';
-import { judgeAgainstChecklist, LOCAL_CHECKLIST_JUDGE } from './checklist.js';
+import { createLocalPairwiseJudge, type PairwiseJudge } from '../evaluator/judge/pairwise.js';
+import { combineOrders } from '../evaluator/outcome.js';
 import { completeGeneratedPair, type GenerationRequest, type PairDraft } from './core.js';
 
 /** One chat completion from an OpenAI-compatible model. */
@@ -33,6 +35,8 @@ export interface Generators {
   expert?: ChatModel;
   /** The deployed model (the proxy's upstream). */
   policy?: ChatModel;
+  /** The on-policy checklist judge; default the local checklist judge. */
+  judge?: PairwiseJudge;
 }
 
 export type GeneratedPair = { kept: true; draft: PairDraft } | { kept: false; reason: string };
@@ -48,10 +52,23 @@ export async function generatePair(request: GenerationRequest, generators: Gener
   const model = request.requestedModel ?? policy?.defaultModel ?? null;
   if (!policy || !model) throw new GenerationError('pair mode on-policy needs the upstream model and the model name the app asked for');
   const [rejected, chosen] = await Promise.all([policy.complete(request.prompt, model), policy.complete(withPreferences(request.prompt, request.preferences.list), model)]);
-  const verdict = judgeAgainstChecklist(request.preferences.list, chosen.content, rejected.content);
-  if (verdict !== 'chosen') return { kept: false, reason: `checklist judge: ${verdict === 'tie' ? 'no difference' : 'the response without preferences follows them better'}` };
+  const judge = generators.judge ?? createLocalPairwiseJudge();
+  const last = request.prompt.map((m) => m.role).lastIndexOf('user');
+  const base = { history: last < 0 ? request.prompt : request.prompt.slice(0, last), query: last < 0 ? '' : request.prompt[last]!.content, checklist: request.preferences.list };
+  let outcome;
+  try {
+    // Both orders, so a judge's position bias cannot keep a pair: chosen must win overall.
+    const [forward, backward] = await Promise.all([
+      judge.compare({ ...base, responseA: chosen.content, responseB: rejected.content }),
+      judge.compare({ ...base, responseA: rejected.content, responseB: chosen.content }),
+    ]);
+    outcome = combineOrders(forward, backward);
+  } catch (error) {
+    throw new GenerationError(`the checklist judge ${judge.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  if (outcome !== 'win') return { kept: false, reason: `checklist judge ${judge.name}: ${outcome === 'tie' ? 'no difference' : 'the response without preferences follows them better'}` };
   return {
     kept: true,
-    draft: completeGeneratedPair(request, { chosen: chosen.content, chosenModel: chosen.model, rejected: rejected.content, rejectedModel: rejected.model, judge: LOCAL_CHECKLIST_JUDGE }),
+    draft: completeGeneratedPair(request, { chosen: chosen.content, chosenModel: chosen.model, rejected: rejected.content, rejectedModel: rejected.model, judge: judge.name }),
   };
 }

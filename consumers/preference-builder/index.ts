@@ -2,6 +2,7 @@
 // hindsight examples). Its collaborators come from configuration here; runner.ts does the bus and state work.
 import type { Runtime } from '../../src/runtime.js';
 import type { ConsumerDefinition } from '../index.js';
+import { createEvaluationJudge } from '../evaluator/judge/choose.js';
 import { createGenerators } from './chat-model.js';
 import { createFilterPipeline } from './filters/index.js';
 import { createPreferenceSummarizer } from './preferences/index.js';
@@ -17,7 +18,7 @@ export function preferenceBuilderDeps(runtime: Runtime): PreferenceBuilderDeps {
       sft: createFilterPipeline({ state, config: config.pairs, dedupTtlMs, dedupKeyPrefix: 'insitu:pb:dup-sft' }),
       hindsight: createFilterPipeline({ state, config: config.pairs, dedupTtlMs, dedupKeyPrefix: 'insitu:pb:dup-hindsight' }),
     },
-    generators: createGenerators(config),
+    generators: { ...createGenerators(config), ...(config.pairs.mode === 'on-policy' ? { judge: createEvaluationJudge(config) } : {}) },
   };
 }
 
