@@ -152,7 +152,7 @@ describe('openai training backend (sim fine-tuning API, official SDK)', () => {
       assert.deepEqual(dpoBody.method, { type: 'dpo', dpo: { hyperparameters: { beta: 0.1, n_epochs: 1, batch_size: 32 } } });
       const dpoDone = last(await pollToEnd(backend, dpoHandle));
       assert.ok(dpoDone.state === 'succeeded', JSON.stringify(dpoDone));
-      assert.equal(dpoDone.model, `ft:${sftDone.model}:insitu:${modelSuffix('tj_Fixture123')}:${dpoHandle.id}`);
+      assert.equal(dpoDone.model, `ft:base-model:insitu:${modelSuffix('tj_Fixture123')}:${dpoHandle.id}`, 'named after the base model, as OpenAI does');
       assert.equal(sim.requests.every((r) => r.headers.authorization === 'Bearer sk-sim-right-key'), true);
     } finally {
       await sim.close();

@@ -6,10 +6,12 @@
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Config } from '../../src/config.js';
+import { configSecrets, createPoisonGuard } from '../../src/bus/dead-letter/index.js';
 import { InsituError, TrainingBackendError } from '../../src/errors.js';
 import type { TrainingEvent } from '../../src/events/training.js';
 import { validatePreferencePair, validateTrainingEvent } from '../../src/events/validate.js';
-import { ulid } from '../../src/ids.js';
+import { digest, ulid } from '../../src/ids.js';
+import { resolve } from 'node:path';
 import { redactSecret } from '../../src/llm/client.js';
 import { describeError, type Logger } from '../../src/log.js';
 import type { Runtime } from '../../src/runtime.js';
@@ -182,13 +184,16 @@ async function createJob(ctx: Context, reason: string, progress?: Progress): Pro
 
 const STORE_WAIT_MS = 30_000;
 
+/** Pairs counted for the dataset store at this data folder (replicas sharing a volume share the count). */
+const pairsSeenKey = (keys: TrainerKeys, dataDir: string) => `${keys.pairsSeen}:${digest(resolve(dataDir))}`;
+
 /**
  * The trainer counts pairs as they reach insitu.preferences; the dataset store (another consumer, maybe
  * another process) writes them to disk a moment later. Before a snapshot, wait (bounded) until the store
  * holds at least every pair counted, so the pairs that triggered a run are in it.
  */
 async function waitForStore(ctx: Context): Promise<void> {
-  const expected = await readCounter(ctx.runtime.state, ctx.keys.pairsSeen);
+  const expected = await readCounter(ctx.runtime.state, pairsSeenKey(ctx.keys, ctx.runtime.config.dataDir));
   const deadline = Date.now() + STORE_WAIT_MS;
   for (;;) {
     let stored = 0;
@@ -257,6 +262,8 @@ export async function startTrainer(runtime: Runtime, options: TrainerOptions = {
   const { keys } = ctx;
   const seenTtlMs = options.seenTtlMs ?? 7 * 24 * 3600_000;
   const counters: TrainerCounters = { pairsCounted: 0, pairsRedelivered: 0, jobsCreated: 0, ticks: 0 };
+  // Unreadable pairs go to insitu.dlq (the dataset store, reading the same topic, dead-letters them too, under its own group).
+  const guard = createPoisonGuard({ bus: runtime.bus, group: TRAINER_GROUP, maxAttempts: config.dlqMaxAttempts, logger: log, secrets: configSecrets(config) });
 
   const subscription = await runtime.bus.subscribe({
     group: TRAINER_GROUP,
@@ -264,25 +271,16 @@ export async function startTrainer(runtime: Runtime, options: TrainerOptions = {
     fromBeginning: true,
     handler: async (records) => {
       for (const record of records) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(record.value);
-        } catch {
-          log.warn('skipping a record that is not JSON', { topic: record.topic, partition: record.partition, offset: record.offset });
-          continue;
-        }
-        const valid = validatePreferencePair(parsed);
-        if (!valid.ok) {
-          log.warn('skipping an invalid PreferencePair', { offset: record.offset, errors: valid.errors.slice(0, 3) });
-          continue;
-        }
-        if (!valid.value.accepted) continue;
-        // The marker makes counting idempotent for re-delivered pairs.
-        if (await state.set(keys.seenPair(valid.value.pair_id), '1', { onlyIfAbsent: true, ttlMs: seenTtlMs })) {
-          await state.incr(keys.newPairs);
-          await state.incr(keys.pairsSeen);
-          counters.pairsCounted++;
-        } else counters.pairsRedelivered++;
+        const pair = await guard.read(record, validatePreferencePair, 'PreferencePair');
+        if (!pair || !pair.accepted) continue;
+        await guard.run(record, async () => {
+          // The marker makes counting idempotent for re-delivered pairs.
+          if (await state.set(keys.seenPair(pair.pair_id), '1', { onlyIfAbsent: true, ttlMs: seenTtlMs })) {
+            await state.incr(keys.newPairs);
+            await state.incr(pairsSeenKey(keys, config.dataDir));
+            counters.pairsCounted++;
+          } else counters.pairsRedelivered++;
+        });
       }
     },
     onError: (error, records) => log.warn('batch failed; retrying', { error, records: records.length }),

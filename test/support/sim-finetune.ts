@@ -167,7 +167,9 @@ export async function startSimFineTuning(options: SimFineTuningOptions = {}): Pr
         const upload = uploadedFiles.find((f) => f.file.id === job.training_file)!;
         job.status = 'succeeded';
         job.trained_tokens = Math.ceil(upload.content.length / 4) * (typeof job.hyperparameters.n_epochs === 'number' ? job.hyperparameters.n_epochs : 1);
-        job.fine_tuned_model = `ft:${job.model}:insitu:${jobRequests.get(job.id)?.suffix ?? 'model'}:${job.id}`;
+        // Like OpenAI: a model fine-tuned from a fine-tuned model is named after the base model, not ft:ft:...
+        const base = job.model.startsWith('ft:') ? job.model.split(':')[1]! : job.model;
+        job.fine_tuned_model = `ft:${base}:insitu:${jobRequests.get(job.id)?.suffix ?? 'model'}:${job.id}`;
         job.finished_at = now();
         emit(job, 'The job has successfully completed');
         return;
