@@ -4,6 +4,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../src/log.js';
+import type { AuthGate } from './auth.js';
 import { createChatHandler, type InflightTracker } from './chat.js';
 import { errorBody, sendError } from './http-errors.js';
 import { createPassthroughHandler } from './passthrough.js';
@@ -36,6 +37,13 @@ export interface ProxyAppDeps {
   explicitFeedback?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** GET /v1/insitu/streams/preferences (SSE). */
   preferenceStream: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** INSITU_AUTH=keys: every /v1 route needs a virtual key (health, readiness, metrics and /insitu/ stay open). */
+  auth?: AuthGate;
+  /** INSITU_MAX_INFLIGHT and INSITU_MAX_MESSAGES for chat completions. */
+  maxInflight?: number;
+  maxMessages?: number;
+  /** Secrets (the upstream key) never relayed back from the upstream. */
+  secrets?: string[];
   maxBodyBytes: number;
   defaultTenant: string;
   logger: Logger;
@@ -63,6 +71,8 @@ export function createProxyApp(deps: ProxyAppDeps): RequestListener {
     if (!deps.metrics) return void sendError(res, 404, errorBody('Metrics are not enabled.', 'invalid_request_error', 'unknown_url'));
     res.type('text/plain; version=0.0.4; charset=utf-8').send(deps.metrics());
   });
+  // Before the dashboard: its data lives under /v1/insitu/dashboard/ and needs a key like any /v1 route.
+  if (deps.auth) app.use(deps.auth.middleware);
   if (deps.dashboard) app.use(deps.dashboard);
   app.post('/v1/insitu/feedback', (req, res, next) => {
     if (!deps.explicitFeedback) return next();

@@ -28,7 +28,7 @@ export function tenantOf(headers: IncomingHttpHeaders, defaultTenant: string): s
   return tenant;
 }
 
-export function parseChatRequest(raw: Buffer, headers: IncomingHttpHeaders, defaultTenant: string): ChatRequest {
+export function parseChatRequest(raw: Buffer, headers: IncomingHttpHeaders, defaultTenant: string, limits: { maxMessages?: number } = {}): ChatRequest {
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
@@ -42,6 +42,9 @@ export function parseChatRequest(raw: Buffer, headers: IncomingHttpHeaders, defa
   if (b.messages === undefined) throw new RequestError(400, "Missing required parameter: 'messages'.", 'invalid_request_error', 'missing_required_parameter', 'messages');
   if (!Array.isArray(b.messages)) throw new RequestError(400, "Invalid type for 'messages': expected an array of message objects.", 'invalid_request_error', 'invalid_type', 'messages');
   if (b.messages.length === 0) throw new RequestError(400, "Invalid 'messages': empty array. Expected an array with minimum length 1.", 'invalid_request_error', 'empty_array', 'messages');
+  if (limits.maxMessages !== undefined && b.messages.length > limits.maxMessages) {
+    throw new RequestError(400, `Invalid 'messages': array too long. Expected an array with at most ${limits.maxMessages} messages (INSITU_MAX_MESSAGES), but got ${b.messages.length}.`, 'invalid_request_error', 'too_many_messages', 'messages');
+  }
   b.messages.forEach((m, i) => {
     if (!m || typeof m !== 'object' || Array.isArray(m)) throw new RequestError(400, `Invalid type for 'messages[${i}]': expected an object.`, 'invalid_request_error', 'invalid_type', `messages[${i}]`);
     if (typeof (m as { role?: unknown }).role !== 'string') throw new RequestError(400, `Invalid 'messages[${i}].role': expected a string.`, 'invalid_request_error', 'invalid_type', `messages[${i}].role`);

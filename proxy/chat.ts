@@ -4,8 +4,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { RequestError } from '../src/errors.js';
+import { redactSecret } from '../src/llm/client.js';
 import { newTurnId } from '../src/ids.js';
 import type { Logger } from '../src/log.js';
+import type { AuthenticatedKey, AuthGate } from './auth.js';
 import { parseChatRequest, type ChatRequest } from './chat-request.js';
 import { decodeBody, readCompletionJson, readCompletionStream, type ReadCompletion } from './completion-reader.js';
 import { errorBody, readBody, sendError, sendRequestError } from './http-errors.js';
@@ -19,6 +21,8 @@ import { DROP_RESPONSE, UpstreamError, type Upstream } from './upstream.js';
 
 export interface InflightTracker {
   begin(): () => void;
+  /** Requests begun and not yet ended. */
+  readonly count: number;
 }
 
 export interface ChatHandlerDeps {
@@ -32,6 +36,14 @@ export interface ChatHandlerDeps {
   router?: ModelRouter;
   /** Span and metrics per exchange. */
   observe?: ProxyObserver;
+  /** Set when INSITU_AUTH=keys: every request presents a virtual key, counted against its rate limits. */
+  auth?: AuthGate;
+  /** INSITU_MAX_INFLIGHT: beyond it a request is refused at once with 503 instead of queueing. */
+  maxInflight?: number;
+  /** INSITU_MAX_MESSAGES: more messages in one request is a 400. */
+  maxMessages?: number;
+  /** Secrets (the upstream key) removed from anything relayed from the upstream: an error body may echo them. */
+  secrets?: string[];
   maxBodyBytes: number;
   defaultTenant: string;
   logger: Logger;
@@ -42,11 +54,19 @@ const noCompletion = (): ReadCompletion => ({ choices: [], model: null, usage: n
 
 export function createChatHandler(deps: ChatHandlerDeps) {
   const { upstream, stitcher, recorder, logger } = deps;
+  const redact = (text: string) => (deps.secrets ?? []).reduce(redactSecret, text);
 
   return async function handleChat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (deps.maxInflight !== undefined && deps.inflight.count >= deps.maxInflight) {
+      // Shed load before any work (no body read, no state call): a fast 503 lets clients back off or go elsewhere.
+      sendError(res, 503, errorBody(`The proxy is at its limit of ${deps.maxInflight} concurrent chat requests. Please retry shortly.`, 'server_error', 'overloaded'), { 'retry-after': '1', connection: 'close' });
+      return;
+    }
     const done = deps.inflight.begin();
     try {
-      await exchange(req, res);
+      const key = deps.auth ? await deps.auth.admit(req, res, { rateLimited: true }) : null;
+      if (deps.auth && key === null) return; // refused and answered (401, 403, 429 or 503)
+      await exchange(req, res, key);
     } catch (error) {
       logger.error('chat handler failed', { error });
       if (!res.headersSent) sendError(res, 500, errorBody('Internal proxy error.', 'server_error', 'internal_error'));
@@ -56,14 +76,14 @@ export function createChatHandler(deps: ChatHandlerDeps) {
     }
   };
 
-  async function exchange(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function exchange(req: IncomingMessage, res: ServerResponse, key: AuthenticatedKey | null): Promise<void> {
     const startedAt = performance.now();
     const createdAt = Date.now();
     let chat: ChatRequest;
     let raw: Buffer;
     try {
       raw = await readBody(req, deps.maxBodyBytes);
-      chat = parseChatRequest(raw, req.headers, deps.defaultTenant);
+      chat = parseChatRequest(raw, req.headers, deps.defaultTenant, { maxMessages: deps.maxMessages });
     } catch (error) {
       if (!(error instanceof RequestError)) throw error;
       // Nothing is recorded for a refused request. Close the connection if the body was not read to its end.
@@ -112,6 +132,7 @@ export function createChatHandler(deps: ChatHandlerDeps) {
         stream: chat.stream,
       });
       recorder.record(event, observation?.traceHeaders);
+      if (key) deps.auth?.countTokens(key, fields.completion.usage);
     };
     const insituHeaders = (stitch: Stitch) => ({ 'x-insitu-conversation-id': stitch.conversationId, 'x-insitu-turn-id': turnId });
 
@@ -136,7 +157,7 @@ export function createChatHandler(deps: ChatHandlerDeps) {
     const isStream = contentType.includes('text/event-stream');
 
     if (status >= 400) {
-      await relayUpstreamError(upstreamRes, res, status, insituHeaders(stitch), (completion, endedBy) =>
+      await relayUpstreamError(upstreamRes, res, status, insituHeaders(stitch), redact, (completion, endedBy) =>
         record(stitch, { completion, upstreamStatus: status, endedBy, error: completion.error ?? { message: `upstream answered ${status}`, type: 'upstream_error' }, firstByteAt }),
       );
       return;
@@ -214,6 +235,7 @@ async function relayUpstreamError(
   res: ServerResponse,
   status: number,
   insituHeaders: Record<string, string>,
+  redact: (text: string) => string,
   onDone: (completion: ReadCompletion, endedBy: string) => void,
 ): Promise<void> {
   const chunks: Buffer[] = [];
@@ -227,7 +249,8 @@ async function relayUpstreamError(
     });
     upstreamRes.on('close', resolve);
   });
-  const text = decodeBody(chunks, upstreamRes.headers['content-encoding'] as string | undefined);
+  // An upstream may echo what it was sent (e.g. the Authorization header in a 401): that never goes further.
+  const text = redact(decodeBody(chunks, upstreamRes.headers['content-encoding'] as string | undefined));
   const completion = readCompletionJson(text);
   let body: unknown;
   try {

@@ -1,11 +1,17 @@
 // Every other /v1/* route (models, embeddings, files, ...): streamed through both ways, not recorded, so the
 // proxy is a drop-in base URL.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { redactSecret } from '../src/llm/client.js';
 import type { Logger } from '../src/log.js';
+import { decodeBody } from './completion-reader.js';
 import { errorBody, sendError } from './http-errors.js';
 import { DROP_RESPONSE, UpstreamError, type Upstream } from './upstream.js';
 
-export function createPassthroughHandler(deps: { upstream: Upstream; logger: Logger }) {
+/** Error bodies are small; a larger one is cut rather than buffered without bound. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+export function createPassthroughHandler(deps: { upstream: Upstream; logger: Logger; secrets?: string[] }) {
+  const secrets = (deps.secrets ?? []).filter((s) => s.length >= 4);
   return async function passThrough(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').replace(/^\/v1/, '');
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
@@ -21,10 +27,33 @@ export function createPassthroughHandler(deps: { upstream: Upstream; logger: Log
       sendError(res, e.status, errorBody(e.message, 'upstream_error', e.code));
       return;
     }
+    const status = upstreamRes.statusCode ?? 502;
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(upstreamRes.headers)) if (value !== undefined && !DROP_RESPONSE.has(name)) headers[name] = value;
-    res.writeHead(upstreamRes.statusCode ?? 502, headers);
+    if (status >= 400 && secrets.length > 0) return relayRedactedError(upstreamRes, res, status, headers, secrets);
+    res.writeHead(status, headers);
     upstreamRes.pipe(res);
     upstreamRes.on('error', () => res.destroy());
   };
+}
+
+/** An upstream error may echo the request's credentials (the upstream key): buffered, cleaned, then sent. */
+async function relayRedactedError(upstreamRes: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string | string[]>, secrets: string[]): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  await new Promise<void>((resolve) => {
+    upstreamRes.on('data', (c: Buffer) => {
+      if (size < MAX_ERROR_BODY) chunks.push(c);
+      size += c.length;
+    });
+    upstreamRes.on('end', resolve);
+    upstreamRes.on('error', resolve);
+    upstreamRes.on('close', resolve);
+  });
+  const text = secrets.reduce(redactSecret, decodeBody(chunks, upstreamRes.headers['content-encoding'] as string | undefined));
+  delete headers['content-encoding'];
+  headers['content-length'] = String(Buffer.byteLength(text));
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, headers);
+  res.end(text);
 }

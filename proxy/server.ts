@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { openOutbox, spoolDir, type Outbox } from '../src/bus/index.js';
 import type { Runtime } from '../src/runtime.js';
 import { withTimeout } from '../src/timeout.js';
+import { createKeyStore } from '../src/auth/key-store.js';
+import { createRateLimiter } from '../src/auth/rate-limit.js';
 import { createProxyApp, type Readiness } from './app.js';
+import { createAuthGate } from './auth.js';
 import { createDashboard } from './dashboard/index.js';
 import { createExplicitFeedbackHandler } from './explicit-feedback.js';
 import { createModelRouter } from './model-router.js';
@@ -97,6 +100,17 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
   metrics.gauge('insitu_spool_bytes', 'Bytes of the publish spool not yet acknowledged by the bus.', () => [{ value: outbox.stats().pendingBytes }]);
   metrics.gauge('insitu_bus_healthy', '1 while the last publish to the bus succeeded.', () => [{ value: outbox.stats().busHealthy ? 1 : 0 }]);
   const dashboard = createDashboard({ bus: runtime.bus, logger: log.child('dashboard') });
+  const stateWaitMs = Math.max(config.stateTimeoutMs, 250);
+  const auth =
+    config.auth.mode === 'keys'
+      ? createAuthGate({
+          keys: createKeyStore(runtime.state),
+          limiter: createRateLimiter({ state: runtime.state, timeoutMs: stateWaitMs, logger: log.child('auth') }),
+          defaults: { rpm: config.auth.defaultRpm, tpm: config.auth.defaultTpm },
+          timeoutMs: stateWaitMs,
+          logger: log.child('auth'),
+        })
+      : undefined;
   const app = createProxyApp({
     upstream,
     stitcher: createStitcher({ state: runtime.state, ttlSeconds: config.conversationTtlSeconds, timeoutMs: config.stateTimeoutMs, logger: log }),
@@ -110,6 +124,10 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     dashboard: dashboard.handle,
     explicitFeedback: createExplicitFeedbackHandler({ state: runtime.state, outbox, defaultTenant: config.defaultTenant, snapshotTtlMs: config.pairs.snapshotTtlSeconds * 1000, timeoutMs: Math.max(config.stateTimeoutMs, 250), logger: log }),
     preferenceStream: createPreferenceStreamHandler({ bus: runtime.bus, logger: log.child('streams') }),
+    ...(auth ? { auth } : {}),
+    maxInflight: config.maxInflight,
+    maxMessages: config.maxMessages,
+    secrets: config.upstream.apiKey ? [config.upstream.apiKey] : [],
     maxBodyBytes: config.maxBodyBytes,
     defaultTenant: config.defaultTenant,
     logger: log,
@@ -125,7 +143,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? config.host;
   const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
-  log.info('proxy listening', { url, upstream: upstream.displayBase, bus: runtime.bus.kind, state: runtime.state.kind });
+  log.info('proxy listening', { url, upstream: upstream.displayBase, bus: runtime.bus.kind, state: runtime.state.kind, auth: config.auth.mode });
 
   let closing: Promise<void> | undefined;
   return {

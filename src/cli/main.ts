@@ -16,6 +16,7 @@ import { routesCommand } from './routes.js';
 import { ingestCommand } from './ingest.js';
 import { evalCommand } from './eval.js';
 import { jobsCommand, trainCommand } from './train.js';
+import { keysCommand } from './keys.js';
 import { describeDemo, runDemo } from '../demo/run.js';
 import { describeExport, EXPORT_FORMATS, exportDataset, findExportFormat } from '../dataset/export/index.js';
 import { parseDay } from '../dataset/layout.js';
@@ -47,6 +48,8 @@ Usage:
                                  Table-2 statistics on stdout
   insitu routes [--set ALIAS=MODEL [--canary MODEL:PERCENT]] [--rollback ALIAS] [--history ALIAS] [--json]
                                  what the served alias (INSITU_SERVED_ALIAS) routes to; needs INSITU_REDIS_URL
+  insitu keys create --tenant T [--rpm N] [--tpm N] [--name LABEL] | list [--tenant T] [--json] | revoke KEY_ID
+                                 virtual API keys for INSITU_AUTH=keys (create prints the key alone); needs INSITU_REDIS_URL
   insitu demo [--port N] [--exit]
                                  a first look, offline: Insitu on the embedded runtime in front of a built-in
                                  demo model, a replay of sample chats, then where to look (dashboard, pairs, export)
@@ -307,6 +310,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'jobs':
         await jobsCommand(args, { config, logger });
+        return 0;
+      case 'keys':
+        await keysCommand(args, { config, logger });
         return 0;
       case 'demo':
         await demo(args, config, logger);
