@@ -9,6 +9,7 @@ import type { Outbox } from '../src/bus/outbox.js';
 import { loadTurnSnapshot, saveTurnSnapshot } from '../src/conversation/turn-snapshot.js';
 import { RequestError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
+import type { Redactor } from '../src/redact/index.js';
 import type { StateStore } from '../src/state/types.js';
 import { withTimeout } from '../src/timeout.js';
 import { TOPICS } from '../src/topics.js';
@@ -17,7 +18,7 @@ import { errorBody, readBody, sendError, sendRequestError } from './http-errors.
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-export function createExplicitFeedbackHandler(deps: { state: StateStore; outbox: Outbox; defaultTenant: string; snapshotTtlMs: number; timeoutMs: number; logger: Logger }) {
+export function createExplicitFeedbackHandler(deps: { state: StateStore; outbox: Outbox; defaultTenant: string; snapshotTtlMs: number; timeoutMs: number; logger: Logger; redactor?: Redactor }) {
   const detector = createLocalDetector();
   return async function handleExplicitFeedback(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let tenant: string;
@@ -36,7 +37,10 @@ export function createExplicitFeedbackHandler(deps: { state: StateStore; outbox:
     }
     const parsed = parseExplicitFeedback(body);
     if (!parsed.ok) return sendError(res, 400, errorBody(parsed.message, 'invalid_request_error', 'invalid_value', parsed.param));
-    const { input } = parsed;
+    // The comment becomes evidence and a synthetic user message: redacted first (the local detector reads
+    // the original, in memory only).
+    const original = parsed.input;
+    const input = original.comment && deps.redactor ? { ...original, comment: deps.redactor.text(original.comment, tenant).text } : original;
 
     let rated;
     try {
@@ -51,7 +55,7 @@ export function createExplicitFeedbackHandler(deps: { state: StateStore; outbox:
     }
     if (rated.answer === null) return sendError(res, 409, errorBody(`Turn '${input.turn_id}' has no assistant answer to rate.`, 'invalid_request_error', 'turn_not_rateable', 'turn_id'));
 
-    const detectionInput = input.comment ? explicitDetectionInput(rated, input.comment) : null;
+    const detectionInput = original.comment ? explicitDetectionInput(rated, original.comment) : null;
     const { event, feedbackTurn } = buildExplicitFeedback({ rated, input, commentDetection: detectionInput ? detector.detectSync(detectionInput) : null });
     try {
       await withTimeout(saveTurnSnapshot(deps.state, feedbackTurn, deps.snapshotTtlMs), deps.timeoutMs);

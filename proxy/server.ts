@@ -9,6 +9,7 @@ import { createRateLimiter } from '../src/auth/rate-limit.js';
 import { createProxyApp, type Readiness } from './app.js';
 import { createAuthGate } from './auth.js';
 import { createDashboard } from './dashboard/index.js';
+import { createRedactor, redactionCounts } from '../src/redact/index.js';
 import { createExplicitFeedbackHandler } from './explicit-feedback.js';
 import { createModelRouter } from './model-router.js';
 import { createProxyObserver } from './observe.js';
@@ -99,6 +100,14 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
   metrics.gauge('insitu_publish_queue_depth', 'Events recorded and not yet acknowledged by the bus (memory queue plus spool).', () => [{ value: outbox.stats().pending }]);
   metrics.gauge('insitu_spool_bytes', 'Bytes of the publish spool not yet acknowledged by the bus.', () => [{ value: outbox.stats().pendingBytes }]);
   metrics.gauge('insitu_bus_healthy', '1 while the last publish to the bus succeeded.', () => [{ value: outbox.stats().busHealthy ? 1 : 0 }]);
+  // PII leaves the proxy only as placeholders (INSITU_REDACT); a bad policy stops start-up here.
+  const redactor = createRedactor(config.redact);
+  metrics.gauge(
+    'insitu_redactions_total',
+    'Personal data replaced by placeholders in recorded events by this process, by type.',
+    () => Object.entries(redactionCounts()).map(([type, value]) => ({ labels: { type }, value })),
+    'counter',
+  );
   const dashboard = createDashboard({ bus: runtime.bus, logger: log.child('dashboard') });
   const stateWaitMs = Math.max(config.stateTimeoutMs, 250);
   const auth =
@@ -114,7 +123,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
   const app = createProxyApp({
     upstream,
     stitcher: createStitcher({ state: runtime.state, ttlSeconds: config.conversationTtlSeconds, timeoutMs: config.stateTimeoutMs, logger: log }),
-    recorder: createTurnRecorder({ outbox, maxEventBytes: config.maxEventBytes }),
+    recorder: createTurnRecorder({ outbox, maxEventBytes: config.maxEventBytes, redactor }),
     inflight,
     ...(config.personalize.enabled ? { personalizer: createPersonalizer({ state: runtime.state, timeoutMs: config.stateTimeoutMs, logger: log }) } : {}),
     router: createModelRouter({ routes: createRouteStore(runtime.state), alias: config.promotion.alias, timeoutMs: config.stateTimeoutMs, logger: log }),
@@ -122,7 +131,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     observe: createProxyObserver(metrics, new URL(config.upstream.url).host),
     metrics: () => metrics.render(),
     dashboard: dashboard.handle,
-    explicitFeedback: createExplicitFeedbackHandler({ state: runtime.state, outbox, defaultTenant: config.defaultTenant, snapshotTtlMs: config.pairs.snapshotTtlSeconds * 1000, timeoutMs: Math.max(config.stateTimeoutMs, 250), logger: log }),
+    explicitFeedback: createExplicitFeedbackHandler({ state: runtime.state, outbox, defaultTenant: config.defaultTenant, snapshotTtlMs: config.pairs.snapshotTtlSeconds * 1000, timeoutMs: Math.max(config.stateTimeoutMs, 250), logger: log, redactor }),
     preferenceStream: createPreferenceStreamHandler({ bus: runtime.bus, logger: log.child('streams') }),
     ...(auth ? { auth } : {}),
     maxInflight: config.maxInflight,

@@ -3,6 +3,7 @@
 import type { Outbox } from '../src/bus/index.js';
 import { TOPICS } from '../src/topics.js';
 import { TURN_EVENT_VERSION, type RecordedMessage, type StitchMethod, type TurnEvent } from '../src/events/turn.js';
+import type { Redactor } from '../src/redact/index.js';
 import type { ReadCompletion } from './completion-reader.js';
 
 /** Request fields recorded elsewhere in the event (or never: stream plumbing). */
@@ -101,14 +102,17 @@ export function serializeWithin(event: TurnEvent, maxBytes: number): string {
   return JSON.stringify(copy);
 }
 
-export function createTurnRecorder(options: { outbox: Outbox; maxEventBytes: number }) {
+/** `redactor`: PII redaction (INSITU_REDACT) applied to a copy of the event before it is serialized; the
+ * caller's event (and so anything sent upstream) is left as it is. */
+export function createTurnRecorder(options: { outbox: Outbox; maxEventBytes: number; redactor?: Redactor }) {
   return {
     /** `traceHeaders`: the request span's traceparent, so consumers join its trace. */
     record(event: TurnEvent, traceHeaders?: Record<string, string>) {
+      const published = options.redactor ? options.redactor.turn(event) : event;
       options.outbox.append({
         topic: TOPICS.turns,
         key: event.conversation_id,
-        value: serializeWithin(event, options.maxEventBytes),
+        value: serializeWithin(published, options.maxEventBytes),
         headers: { ...traceHeaders, 'insitu-schema': 'insitu.turn', 'insitu-version': String(event.version), 'insitu-event-id': event.turn_id },
       });
     },

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import type { Bus, OutgoingRecord } from '../bus/types.js';
 import type { TurnEvent } from '../events/turn.js';
 import { digest } from '../ids.js';
+import type { Redactor } from '../redact/index.js';
 import { TOPICS } from '../topics.js';
 import { readHistoricalConversation } from './read.js';
 import { historicalTurns } from './turns.js';
@@ -82,6 +83,8 @@ export async function ingestCorpus(options: {
   progress?: (p: IngestProgress) => void;
   /** When undated conversations happened (default: the input file's modification time). */
   fallbackAt?: number;
+  /** PII redaction (INSITU_REDACT) of each historical turn before it is published. */
+  redactor?: Redactor;
 }): Promise<IngestResult> {
   const started = performance.now();
   const input = resolve(options.input);
@@ -122,7 +125,7 @@ export async function ingestCorpus(options: {
       continue;
     }
     // Undated conversations take the input file's modification time: stable across reruns (so are their ids).
-    const turns = historicalTurns(conversation, { tenant: options.tenant, fallbackAt: options.fallbackAt ?? identity.mtime_ms });
+    const turns = historicalTurns(conversation, { tenant: options.tenant, fallbackAt: options.fallbackAt ?? identity.mtime_ms, redactor: options.redactor });
     pendingCounts.conversations++;
     pendingCounts.turns += turns.length;
     pending.push(...turns.map(record));

@@ -4,9 +4,10 @@
 // conversation again yields the same turns and the detector's re-delivery guard ignores them.
 import { TURN_EVENT_VERSION, type TurnEvent } from '../events/turn.js';
 import { deterministicUlid } from '../ids.js';
+import type { Redactor } from '../redact/index.js';
 import type { HistoricalConversation } from './read.js';
 
-export function historicalTurns(conversation: HistoricalConversation, options: { tenant: string; fallbackAt: number }): TurnEvent[] {
+export function historicalTurns(conversation: HistoricalConversation, options: { tenant: string; fallbackAt: number; redactor?: Redactor | undefined }): TurnEvent[] {
   const turns: TurnEvent[] = [];
   const base = conversation.at ?? conversation.messages.find((m) => m.at !== null)?.at ?? options.fallbackAt;
   conversation.messages.forEach((message, i) => {
@@ -36,5 +37,6 @@ export function historicalTurns(conversation: HistoricalConversation, options: {
       created_at: new Date(at).toISOString(),
     });
   });
-  return turns;
+  // Ids and timestamps come from the original text's position, not its content: redaction keeps them stable.
+  return options.redactor ? turns.map((t) => options.redactor!.turn(t)) : turns;
 }

@@ -32,8 +32,8 @@ export interface Histogram {
 
 export interface Metrics {
   counter(name: string, help: string): Counter;
-  /** A gauge whose samples are read when scraped. */
-  gauge(name: string, help: string, read: () => { labels?: Labels; value: number }[]): void;
+  /** A gauge whose samples are read when scraped; `counter` for a running total kept elsewhere. */
+  gauge(name: string, help: string, read: () => { labels?: Labels; value: number }[], type?: 'gauge' | 'counter'): void;
   histogram(name: string, help: string, buckets: readonly number[]): Histogram;
   /** The exposition text. */
   render(): string;
@@ -83,13 +83,13 @@ export function createMetrics(): Metrics {
         value: (labels = {}) => own.get(keyOf(labels))?.v.n ?? 0,
       };
     },
-    gauge(name, help, read) {
+    gauge(name, help, read, type = 'gauge') {
       // A gauge registered again (a restarted component) reads from its newest source.
-      if (families.get(name)?.type === 'gauge') families.delete(name);
+      if (families.get(name)?.type === type) families.delete(name);
       add({
         name,
         help,
-        type: 'gauge',
+        type,
         render: () => {
           try {
             return read().map((s) => `${name}${labelText(s.labels ?? {})} ${num(s.value)}`);
