@@ -25,6 +25,7 @@ import type { TurnEvent } from '../src/events/turn.js';
 import { validateTrainingEvent } from '../src/events/validate.js';
 import { silentLogger } from '../src/log.js';
 import { TOPICS } from '../src/topics.js';
+import { createKeyStore } from '../src/auth/key-store.js';
 import { launchChromium, watchPage } from './support/browser.js';
 import { startInsitu } from './support/insitu.js';
 import { startSimUpstream } from './support/sim-upstream.js';
@@ -288,6 +289,36 @@ describe('dashboard in headless Chromium', () => {
       await dashboard.close();
       await front.close();
       for (const c of consumers) await c.close();
+      await insitu.close();
+      await sim.close();
+    }
+  });
+
+  test('with INSITU_AUTH=keys the page asks for a virtual key, then shows the tenant\'s live data', async () => {
+    const tenant = `dash-keys-${randomBytes(4).toString('hex')}`;
+    const sim = await startSimUpstream();
+    const insitu = await startInsitu({ INSITU_UPSTREAM_URL: sim.url, INSITU_AUTH: 'keys', INSITU_UPSTREAM_API_KEY: 'sk-upstream-dash' });
+    const { key } = await createKeyStore(insitu.runtime.state).create({ tenant, name: 'dashboard' });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const problems = watchPage(page, insitu.proxy.url);
+      await page.goto(`${insitu.proxy.url}/insitu/`);
+      // The proxy serves the page itself; its data needs a key, so the key field appears.
+      await page.locator('#key-label:not([hidden])').waitFor({ timeout: 15_000 });
+      await page.fill('#key', key);
+      await page.press('#key', 'Enter');
+      await page.locator('#status[data-state="live"]').waitFor({ timeout: 15_000 });
+      assert.equal(await page.locator('#key-label').isHidden(), true);
+      const client = new OpenAI({ baseURL: `${insitu.proxy.url}/v1`, apiKey: key, maxRetries: 0 });
+      await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'Explain DNS with a key.' }] });
+      await page.locator('#live', { hasText: 'Explain DNS with a key.' }).waitFor({ timeout: 15_000 });
+      // Nothing failed or left the origin; the only console errors allowed are the 401s before the key.
+      assert.deepEqual(problems.requests, []);
+      assert.ok(problems.errors.every((e) => /401/.test(e)), JSON.stringify(problems.errors));
+      await page.close();
+    } finally {
+      await browser.close();
       await insitu.close();
       await sim.close();
     }

@@ -4,6 +4,7 @@ import { createCharts } from './charts.js';
 import { createJobTable } from './jobs.js';
 import { createLivePanel } from './live.js';
 import { createPairBrowser } from './pairs.js';
+import { openStream, setKey, whenUnauthorized } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const status = $('status');
@@ -20,25 +21,41 @@ const charts = createCharts({ rates: $('rate-chart'), rubrics: $('rubric-chart')
 const jobs = createJobTable($('jobs').querySelector('tbody'));
 const pairs = createPairBrowser({ container: $('pairs'), newer: $('pairs-newer'), older: $('pairs-older'), position: $('pairs-position'), dropped: $('pairs-dropped'), tenant });
 
-let source;
+const handlers = {
+  turn: live.turn,
+  feedback: (fb) => (live.feedback(fb), charts.feedback(fb)),
+  preference: () => pairs.changed(),
+  training: (job) => jobs.event(job),
+  ready: (info) => setStatus('live', `live · ${info.backfilled} recent events`),
+  // `event: error` from the server carries a reason.
+  error: (body) => setStatus('error', body.error?.message ?? 'stream error'),
+};
+
+let stream;
 function connect() {
-  source?.close();
+  stream?.close();
   const params = new URLSearchParams();
   if (tenant()) params.set('tenant', tenant());
-  source = new EventSource(`/v1/insitu/dashboard/stream?${params}`);
   setStatus('connecting', 'connecting…');
-  const on = (kind, apply) => source.addEventListener(kind, (message) => apply(JSON.parse(message.data)));
-  on('turn', live.turn);
-  on('feedback', (fb) => (live.feedback(fb), charts.feedback(fb)));
-  on('preference', () => pairs.changed());
-  on('training', (job) => jobs.event(job));
-  on('ready', (info) => setStatus('live', `live · ${info.backfilled} recent events`));
-  source.addEventListener('error', (message) => {
-    // `event: error` from the server carries a reason; a bare error is the browser reconnecting.
-    if (message.data) setStatus('error', JSON.parse(message.data).error.message);
-    else setStatus('connecting', 'reconnecting…');
-  });
+  stream = openStream(`/v1/insitu/dashboard/stream?${params}`, (event, data) => handlers[event]?.(data), (state, text) =>
+    setStatus(state === 'retry' ? 'connecting' : 'error', text),
+  );
 }
+
+// With INSITU_AUTH=keys the data endpoints need a virtual key: ask for one, then reload everything.
+const keyLabel = $('key-label');
+const keyInput = $('key');
+whenUnauthorized(() => (keyLabel.hidden = false));
+keyInput.addEventListener('change', () => {
+  setKey(keyInput.value.trim());
+  keyInput.value = '';
+  keyLabel.hidden = true;
+  live.reset();
+  charts.reset();
+  connect();
+  void pairs.reset();
+  void jobs.load();
+});
 
 tenantInput.addEventListener('change', () => {
   live.reset();

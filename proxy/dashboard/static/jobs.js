@@ -1,5 +1,6 @@
 // Panel 4: training jobs, the latest event of each (status, stage, attempt, models, dataset sizes) and, once
 // evaluated, the checklist judge's win / tie / lose against the served baseline.
+import { getJson } from './api.js';
 import { clear, dateTime, el } from './dom.js';
 
 const pct = (part, n) => (n ? `${Math.round((100 * part) / n)}%` : '–');
@@ -36,9 +37,7 @@ export function createJobTable(tbody) {
   return {
     async load() {
       try {
-        const response = await fetch('/v1/insitu/dashboard/jobs');
-        const body = await response.json();
-        if (!response.ok) throw new Error(body.error?.message ?? response.statusText);
+        const body = await getJson('/v1/insitu/dashboard/jobs');
         for (const job of body.data) this.event(job, false);
       } catch (error) {
         clear(tbody);

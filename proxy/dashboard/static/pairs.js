@@ -1,5 +1,6 @@
 // Panel 3: recent preference pairs, a page at a time: prompt, rejected and chosen side by side, with the
 // user's summarised preferences, the feedback labels, the mode and every filter's verdict.
+import { getJson } from './api.js';
 import { badge, clear, dateTime, el, labels, shortId } from './dom.js';
 
 const PAGE = 3;
@@ -53,9 +54,7 @@ export function createPairBrowser({ container, newer, older, position, dropped, 
     try {
       const params = new URLSearchParams({ offset: String(offset), limit: String(PAGE), include: dropped.checked ? 'all' : 'accepted' });
       if (tenant()) params.set('tenant', tenant());
-      const response = await fetch(`/v1/insitu/dashboard/pairs?${params}`);
-      const page = await response.json();
-      if (!response.ok) throw new Error(page.error?.message ?? response.statusText);
+      const page = await getJson(`/v1/insitu/dashboard/pairs?${params}`);
       clear(container);
       if (page.data.length === 0) container.append(el('p', { class: 'empty', text: 'No preference pairs yet.' }));
       for (const pair of page.data) container.append(pairCard(pair));
