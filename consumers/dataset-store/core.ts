@@ -12,6 +12,10 @@ export interface SkippedRecord {
   offset: string;
   reason: string;
   errors: string[];
+  /** How the dead letter names it: not JSON, or JSON that is not a valid record of its topic. */
+  kind: 'unparseable' | 'invalid';
+  /** The record itself (the runner dead-letters it). */
+  record: DeliveredRecord;
 }
 
 const VALIDATORS: Record<string, (value: unknown) => { ok: true; value: DatasetRecord } | { ok: false; errors: string[] }> = {
@@ -23,7 +27,7 @@ export function readBatch(delivered: readonly DeliveredRecord[]): { records: Dat
   const records: DatasetRecord[] = [];
   const skipped: SkippedRecord[] = [];
   for (const r of delivered) {
-    const skip = (reason: string, errors: string[] = []) => skipped.push({ topic: r.topic, partition: r.partition, offset: r.offset, reason, errors });
+    const skip = (reason: string, errors: string[] = [], kind: SkippedRecord['kind'] = 'invalid') => skipped.push({ topic: r.topic, partition: r.partition, offset: r.offset, reason, errors, kind, record: r });
     const validate = VALIDATORS[r.topic];
     if (!validate) {
       skip('unexpected topic');
@@ -33,7 +37,7 @@ export function readBatch(delivered: readonly DeliveredRecord[]): { records: Dat
     try {
       parsed = JSON.parse(r.value);
     } catch {
-      skip('not JSON');
+      skip('not JSON', [], 'unparseable');
       continue;
     }
     const valid = validate(parsed);

@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../../src/config.js';
+import { configSecrets, createPoisonGuard } from '../../src/bus/dead-letter/index.js';
 import { StateError } from '../../src/errors.js';
 import type { TrainingEvent } from '../../src/events/training.js';
 import { nextTrainingEvent } from '../../src/events/training.js';
@@ -124,6 +125,7 @@ export async function startEvaluator(runtime: Runtime, options: EvaluatorOptions
   const owner = `evaluator-${randomBytes(6).toString('hex')}`;
   const stats: EvaluatorStats = { received: 0, duplicates: 0, evaluated: 0, promoted: 0, rejected: 0, notEvaluable: 0 };
   let closed = false;
+  const poison = createPoisonGuard({ bus, group: EVALUATOR_GROUP, maxAttempts: config.dlqMaxAttempts, logger: log, secrets: configSecrets(config) });
 
   // The worker: one job at a time, in arrival order.
   const queued = new Set<string>();
@@ -245,33 +247,23 @@ export async function startEvaluator(runtime: Runtime, options: EvaluatorOptions
     fromBeginning: true,
     handler: async (records) => {
       for (const record of records) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(record.value);
-        } catch {
-          log.warn('skipping a record that is not JSON', { partition: record.partition, offset: record.offset });
-          continue;
-        }
-        const valid = validateTrainingEvent(parsed);
-        if (!valid.ok) {
-          log.warn('skipping an invalid TrainingEvent', { offset: record.offset, errors: valid.errors.slice(0, 3) });
-          continue;
-        }
-        const event = valid.value;
-        if (event.status !== 'succeeded') continue;
-        stats.received++;
-        const id = jobIdOf(event);
-        const existing = await readRecord(state, keys, id);
-        if (existing) {
-          stats.duplicates++;
-          // Recorded but unfinished (a crash before the commit): make sure someone works on it.
-          if (existing.phase !== 'done') enqueue(id);
-          continue;
-        }
-        // Index first: a job is never recorded without being findable after a restart.
-        await updateIndex(state, keys, (ids) => [...ids, id]);
-        await state.set(keys.job(id), JSON.stringify({ phase: 'pending', event } satisfies JobRecord), { onlyIfAbsent: true });
-        enqueue(id);
+        const event = await poison.read(record, validateTrainingEvent, 'TrainingEvent');
+        if (!event || event.status !== 'succeeded') continue;
+        await poison.run(record, async () => {
+          stats.received++;
+          const id = jobIdOf(event);
+          const existing = await readRecord(state, keys, id);
+          if (existing) {
+            stats.duplicates++;
+            // Recorded but unfinished (a crash before the commit): make sure someone works on it.
+            if (existing.phase !== 'done') enqueue(id);
+            return;
+          }
+          // Index first: a job is never recorded without being findable after a restart.
+          await updateIndex(state, keys, (ids) => [...ids, id]);
+          await state.set(keys.job(id), JSON.stringify({ phase: 'pending', event } satisfies JobRecord), { onlyIfAbsent: true });
+          enqueue(id);
+        });
       }
     },
     onError: (error, records) => log.warn('batch failed; retrying', { error, records: records.length }),

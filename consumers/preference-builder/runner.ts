@@ -3,13 +3,15 @@
 // publishes PreferencePairs to insitu.preferences and TrainingExamples to insitu.examples. Every candidate
 // goes through the filters and is published with their verdicts; only accepted ones reach datasets.
 // Exactly-once effect: ids are deterministic, handled feedback is marked in state after publishing, and the
-// duplicate filter recognises a re-delivered candidate as itself.
+// duplicate filter recognises a re-delivered candidate as itself. An invalid FeedbackEvent, or one whose
+// handling keeps failing (INSITU_DLQ_MAX_ATTEMPTS), goes to insitu.dlq and the builder moves on.
 import { traceHeaders, withRecordSpan } from '../../src/telemetry/tracing.js';
 import type { OutgoingRecord } from '../../src/bus/types.js';
 import { loadTurnSnapshot } from '../../src/conversation/turn-snapshot.js';
 import type { TrainingExample } from '../../src/events/example.js';
 import type { FeedbackEvent } from '../../src/events/feedback.js';
 import { validateFeedbackEvent } from '../../src/events/validate.js';
+import { configSecrets, createPoisonGuard } from '../../src/bus/dead-letter/index.js';
 import { rememberUserPreferences } from '../../src/personalization/user-preferences.js';
 import type { Runtime } from '../../src/runtime.js';
 import { TOPICS } from '../../src/topics.js';
@@ -50,6 +52,7 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
   const doneTtlMs = config.conversationTtlSeconds * 1000;
   const pendingTtlMs = config.pairs.revisionTtlSeconds * 1000;
   const counters: BuilderCounters = { feedback: 0, pairs: 0, pairsDropped: 0, examples: 0, waiting: 0, missingSnapshots: 0, generationErrors: 0 };
+  const guard = createPoisonGuard({ bus, group: PREFERENCE_BUILDER_GROUP, maxAttempts: config.dlqMaxAttempts, logger: log, secrets: configSecrets(config) });
 
   async function handle(feedback: FeedbackEvent, pendings: Map<string, PendingRevision | null>, out: OutgoingRecord[], personal: { tenant: string; user: string; list: string[] }[]): Promise<void> {
     const turn = await loadTurnSnapshot(state, feedback.feedback_turn_id);
@@ -108,28 +111,27 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
     fromBeginning: true,
     handler: async (records) => {
       const out: OutgoingRecord[] = [];
-      const pendings = new Map<string, PendingRevision | null>(); // this batch's view, written after publishing
+      let pendings = new Map<string, PendingRevision | null>(); // this batch's view, written after publishing
       const handled: string[] = [];
       const personal: { tenant: string; user: string; list: string[] }[] = [];
       for (const record of records) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(record.value);
-        } catch {
-          log.warn('skipping a record that is not JSON', { topic: record.topic, partition: record.partition, offset: record.offset });
-          continue;
-        }
-        const valid = validateFeedbackEvent(parsed);
-        if (!valid.ok) {
-          log.warn('skipping an invalid FeedbackEvent', { offset: record.offset, errors: valid.errors.slice(0, 3) });
-          continue;
-        }
-        const feedback = valid.value;
-        if (handled.includes(feedback.feedback_id) || (await state.get(doneKey(feedback.feedback_id)))) continue;
-        counters.feedback++;
-        // A consumer span per feedback event, in the trace of the chat request it came from.
-        await withRecordSpan(record, PREFERENCE_BUILDER_GROUP, () => handle(feedback, pendings, out, personal));
-        handled.push(feedback.feedback_id);
+        const feedback = await guard.read(record, validateFeedbackEvent, 'FeedbackEvent');
+        if (!feedback) continue;
+        if (handled.includes(feedback.feedback_id)) continue;
+        // Each feedback works on its own copies; they join the batch's only if it is handled in full, so a
+        // feedback that throws (dead-lettered after its attempts) costs the others nothing.
+        const mine = { out: [] as OutgoingRecord[], pendings: new Map(pendings), personal: [] as typeof personal };
+        const completed = await guard.run(record, async () => {
+          if (await state.get(doneKey(feedback.feedback_id))) return;
+          counters.feedback++;
+          // A consumer span per feedback event, in the trace of the chat request it came from.
+          await withRecordSpan(record, PREFERENCE_BUILDER_GROUP, () => handle(feedback, mine.pendings, mine.out, mine.personal));
+          handled.push(feedback.feedback_id);
+        });
+        if (!completed) continue;
+        out.push(...mine.out);
+        personal.push(...mine.personal);
+        pendings = mine.pendings;
       }
       if (out.length > 0) await bus.publish(out);
       await Promise.all([

@@ -6,6 +6,7 @@ import { TURN_EVENT_SCHEMA, type TurnEvent } from './turn.js';
 import { PREFERENCE_PAIR_SCHEMA, type PreferencePair } from './preference.js';
 import { TRAINING_EXAMPLE_SCHEMA, type TrainingExample } from './example.js';
 import { TRAINING_EVENT_SCHEMA, type TrainingEvent } from './training.js';
+import { DEAD_LETTER_SCHEMA, type DeadLetter } from './dead-letter.js';
 
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
 
@@ -22,6 +23,7 @@ export const EVENT_SCHEMAS: SchemaEntry[] = [
   { title: 'PreferencePair', file: 'preference-pair.schema.json', schema: PREFERENCE_PAIR_SCHEMA },
   { title: 'TrainingExample', file: 'training-example.schema.json', schema: TRAINING_EXAMPLE_SCHEMA },
   { title: 'TrainingEvent', file: 'training-event.schema.json', schema: TRAINING_EVENT_SCHEMA },
+  { title: 'DeadLetter', file: 'dead-letter.schema.json', schema: DEAD_LETTER_SCHEMA },
 ];
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: string[] };
@@ -40,3 +42,4 @@ export const validateFeedbackEvent = validator<FeedbackEvent>(FEEDBACK_EVENT_SCH
 export const validatePreferencePair = validator<PreferencePair>(PREFERENCE_PAIR_SCHEMA);
 export const validateTrainingExample = validator<TrainingExample>(TRAINING_EXAMPLE_SCHEMA);
 export const validateTrainingEvent = validator<TrainingEvent>(TRAINING_EVENT_SCHEMA);
+export const validateDeadLetter = validator<DeadLetter>(DEAD_LETTER_SCHEMA);

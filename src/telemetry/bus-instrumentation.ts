@@ -24,6 +24,7 @@ export function instrumentBus(bus: Bus, metrics: Metrics): Bus {
   const rubrics = metrics.counter('insitu_feedback_rubrics_total', 'SAT and DSAT rubric labels in published FeedbackEvents, by kind and rubric.');
   const pairs = metrics.counter('insitu_pairs_total', 'PreferencePairs published, by mode and whether every filter passed.');
   const dropped = metrics.counter('insitu_pairs_filtered_total', 'Pairs a filter dropped, by filter.');
+  const deadLetters = metrics.counter('insitu_dead_letters_total', 'Records a consumer gave up on (insitu.dlq), by consumer group and reason.');
   const jobs = new Map<string, string>();
   metrics.gauge('insitu_training_jobs', 'Training jobs this process saw, by their latest state.', () => {
     const counts = new Map<string, number>();
@@ -42,6 +43,9 @@ export function instrumentBus(bus: Bus, metrics: Metrics): Bus {
         const p = JSON.parse(value) as PreferencePair;
         pairs.inc({ mode: p.mode, accepted: String(p.accepted) });
         for (const f of p.filters) if (f.verdict === 'drop') dropped.inc({ filter: f.filter });
+      } else if (topic === TOPICS.dlq) {
+        const d = JSON.parse(value) as { group?: string; reason?: string };
+        deadLetters.inc({ group: String(d.group ?? 'unknown'), reason: String(d.reason ?? 'unknown') });
       } else if (topic === TOPICS.training) {
         const t = JSON.parse(value) as TrainingEvent;
         jobs.delete(t.job_id);
@@ -52,7 +56,7 @@ export function instrumentBus(bus: Bus, metrics: Metrics): Bus {
       // Not ours to judge: the consumers validate what they read.
     }
   };
-  const watched = new Set<string>([TOPICS.feedback, TOPICS.preferences, TOPICS.training]);
+  const watched = new Set<string>([TOPICS.feedback, TOPICS.preferences, TOPICS.training, TOPICS.dlq]);
 
   return {
     get kind() {
