@@ -1,5 +1,5 @@
 // Starting and stopping the proxy: HTTP server, outbox, graceful drain on shutdown.
-import http from 'node:http';
+import http, { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openOutbox, spoolDir, type Outbox } from '../src/bus/index.js';
 import type { Runtime } from '../src/runtime.js';
@@ -7,6 +7,7 @@ import { withTimeout } from '../src/timeout.js';
 import { createKeyStore } from '../src/auth/key-store.js';
 import { createRateLimiter } from '../src/auth/rate-limit.js';
 import { createProxyApp, type Readiness } from './app.js';
+import { errorBody } from './http-errors.js';
 import { createAuthGate } from './auth.js';
 import { createDashboard } from './dashboard/index.js';
 import { createRedactor, redactionCounts } from '../src/redact/index.js';
@@ -142,6 +143,15 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     logger: log,
   });
   const server = http.createServer(app);
+  // Requests node's HTTP parser refuses (CR/LF/NUL in a header, oversize headers, conflicting framing) get an
+  // OpenAI-style error like every other bad request, instead of node's bare 400 without a body.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const message = status === 431 ? 'Request headers are too large.' : status === 408 ? 'Request timed out.' : 'Malformed HTTP request (invalid header or framing).';
+    const text = JSON.stringify(errorBody(message, 'invalid_request_error', status === 431 ? 'headers_too_large' : 'malformed_request'));
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+  });
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeouts
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // streamed answers may legitimately last minutes

@@ -47,7 +47,7 @@ function pairsPath(args: string[], config: Config): string {
   const pairs = option(args, '--pairs');
   const job = option(args, '--job');
   if ((pairs === undefined) === (job === undefined)) throw new UsageError(`use one of --pairs FILE.jsonl or --job JOB_ID (${USAGE})`);
-  if (job !== undefined && !/^[A-Za-z0-9._-]{1,128}$/.test(job)) throw new UsageError(`--job ${job}: not a job id`);
+  if (job !== undefined && (!/^[A-Za-z0-9._-]{1,128}$/.test(job) || /^\.+$/.test(job))) throw new UsageError(`--job ${job}: not a job id`);
   const path = pairs ?? join(config.dataDir, 'training', job!, SNAPSHOT_FILES.testPairs);
   const what = pairs !== undefined ? '--pairs' : `--job ${job}`;
   if (!existsSync(path)) throw new UsageError(`${what}: no such file '${path}'`);

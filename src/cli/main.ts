@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `insitu` command.
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CONSUMERS, findConsumer, type RunningConsumer } from '../../consumers/index.js';
@@ -17,7 +17,6 @@ import { ingestCommand } from './ingest.js';
 import { evalCommand } from './eval.js';
 import { jobsCommand, trainCommand } from './train.js';
 import { keysCommand } from './keys.js';
-import { dlqCommand } from './dlq.js';
 import { describeDemo, runDemo } from '../demo/run.js';
 import { describeExport, EXPORT_FORMATS, exportDataset, findExportFormat } from '../dataset/export/index.js';
 import { parseDay } from '../dataset/layout.js';
@@ -51,8 +50,6 @@ Usage:
                                  what the served alias (INSITU_SERVED_ALIAS) routes to; needs INSITU_REDIS_URL
   insitu keys create --tenant T [--rpm N] [--tpm N] [--name LABEL] | list [--tenant T] [--json] | revoke KEY_ID
                                  virtual API keys for INSITU_AUTH=keys (create prints the key alone); needs INSITU_REDIS_URL
-  insitu dlq list [--group G] [--limit N] [--json] | replay [--group G] [--id DEAD_LETTER_ID] [--limit N] [--force]
-                                 records consumers gave up on (insitu.dlq), and re-publishing them after a fix
   insitu demo [--port N] [--exit]
                                  a first look, offline: Insitu on the embedded runtime in front of a built-in
                                  demo model, a replay of sample chats, then where to look (dashboard, pairs, export)
@@ -169,6 +166,23 @@ function inputFile(args: string[]): string {
   return input;
 }
 
+/** Opens a file for writing, or a UsageError (a folder, a missing folder, no permission), not a crash. */
+function openForWriting(path: string, name: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EISDIR' ? 'is a folder' : code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code ?? String(error);
+    throw new UsageError(`${name} ${path}: cannot write there (${why})`);
+  }
+}
+
+/** A folder option must not name an existing file. */
+function folderOption(path: string, name: string): string {
+  if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`${name} ${path}: not a folder`);
+  return path;
+}
+
 function detectorOption(args: string[]) {
   const config = loadConfig();
   const name = option(args, '--detector') ?? config.detector;
@@ -181,7 +195,7 @@ async function detect(args: string[]): Promise<void> {
   const input = inputFile(args);
   const outputPath = option(args, '--output');
   const detector = detectorOption(args);
-  const output = outputPath ? createWriteStream(outputPath) : process.stdout;
+  const output = outputPath ? createWriteStream('', { fd: openForWriting(outputPath, '--output') }) : process.stdout;
   const write = (line: string) => (output.write(line) ? undefined : new Promise<void>((r) => output.once('drain', () => r())));
   const progress = createProgressLine();
   const summary = await detectCorpus({
@@ -219,6 +233,7 @@ async function exportCommand(args: string[]): Promise<void> {
   const format = findExportFormat(formatName);
   if (!format) throw new UsageError(`--format ${formatName}: use one of ${names}`);
   if (!outDir) throw new UsageError('export needs --out <folder>');
+  folderOption(outDir, '--out');
   if (tenant === '') throw new UsageError('--tenant needs a tenant name');
   if (since && until && since > until) throw new UsageError(`--since ${since} is after --until ${until}`);
   const result = await exportDataset({ dataDir: loadConfig().dataDir, format, outDir, tenant, since, until });
@@ -232,7 +247,7 @@ function schemas(args: string[]): void {
     for (const s of EVENT_SCHEMAS) process.stdout.write(JSON.stringify(s.schema, null, 2) + '\n');
     return;
   }
-  const dir = (write ?? check)!;
+  const dir = folderOption((write ?? check)!, write ? '--write' : '--check');
   const stale: string[] = [];
   if (write) mkdirSync(dir, { recursive: true });
   for (const s of EVENT_SCHEMAS) {
@@ -280,7 +295,13 @@ export async function main(argv: string[]): Promise<number> {
       const input = inputFile(args);
       const errorsText = option(args, '--errors') ?? '0';
       const json = flag(args, '--json');
-      const problem = evalDetector({ input, split: option(args, '--split') ?? 'all', errors: Number(errorsText) || 0, json, write: (t) => process.stdout.write(t) });
+      let problem: string | null;
+      try {
+        problem = evalDetector({ input, split: option(args, '--split') ?? 'all', errors: Number(errorsText) || 0, json, write: (t) => process.stdout.write(t) });
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+        throw new UsageError(`--input ${input}: not labelled JSONL (${error.message})`);
+      }
       if (problem) throw new UsageError(problem);
       return 0;
     }
@@ -313,9 +334,6 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'jobs':
         await jobsCommand(args, { config, logger });
-        return 0;
-      case 'dlq':
-        await dlqCommand(args, { config, logger });
         return 0;
       case 'keys':
         await keysCommand(args, { config, logger });
