@@ -7,6 +7,7 @@
 // configured batch on one GPU; a multi-GPU command divides gradient_accumulation_steps by the GPU count.
 // Learning rates are absolute, as the hyper-parameters say (Appendix C); DPO uses the SFT warm-up and scheduler
 // ("all other hyperparameters remained the same as in the SFT training").
+import { trainingArguments } from './training-arguments.js';
 import type { ChatMessage } from '../../../src/events/chat.js';
 import type { PreferencePair } from '../../../src/events/preference.js';
 import type { OpenAISftLine } from '../../../src/dataset/export/sft.js';
@@ -52,7 +53,6 @@ export function toYaml(map: Record<string, Scalar>): string {
 
 /** The LLaMA-Factory train config of a stage (keys as in its examples/train_full/*.yaml). */
 export function llamaFactoryConfig(request: StageRequest, runDir: string, outputDir: string): Record<string, Scalar> {
-  const { sft, dpo } = request.hyperparameters;
   const common = {
     model_name_or_path: request.model,
     stage: request.stage,
@@ -63,17 +63,10 @@ export function llamaFactoryConfig(request: StageRequest, runDir: string, output
     template: 'default',
     output_dir: outputDir,
     overwrite_output_dir: true,
-    per_device_train_batch_size: 1,
-    lr_scheduler_type: sft.scheduler === 'constant' ? 'constant_with_warmup' : sft.scheduler,
-    warmup_ratio: sft.warmup_ratio,
-    bf16: true,
-    logging_steps: 10,
-    report_to: 'none',
+    ...trainingArguments(request),
   };
-  if (request.stage === 'sft') {
-    return { ...common, num_train_epochs: sft.epochs, learning_rate: sft.learning_rate, gradient_accumulation_steps: sft.batch_size, mask_history: true };
-  }
-  return { ...common, num_train_epochs: dpo.epochs, learning_rate: dpo.learning_rate, gradient_accumulation_steps: dpo.batch_size, pref_beta: dpo.beta, pref_loss: 'sigmoid' };
+  if (request.stage === 'sft') return { ...common, mask_history: true };
+  return { ...common, pref_beta: request.hyperparameters.dpo.beta, pref_loss: 'sigmoid' };
 }
 
 /** sft.jsonl may hold OpenAI's developer role (its validator allows it): it is a system message elsewhere. */

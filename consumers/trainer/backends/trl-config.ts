@@ -5,6 +5,7 @@
 //    weights are dropped, so whether earlier assistant turns are learned is the script's choice);
 //  - DPO: {"prompt": [...], "chosen": [...], "rejected": [...]}, the trl export's lines of the train pairs.
 // Batch size and learning rates as in llama-factory-config.ts.
+import { trainingArguments } from './training-arguments.js';
 import type { PreferencePair } from '../../../src/events/preference.js';
 import type { OpenAISftLine } from '../../../src/dataset/export/sft.js';
 import { trl, type TrlMessage, type TrlPreferenceLine } from '../../../src/dataset/export/trl.js';
@@ -31,20 +32,9 @@ export function trlPairRow(pair: PreferencePair): TrlPreferenceLine | null {
 
 /** The TRL config of a stage. */
 export function trlConfig(request: StageRequest, dataPath: string, outputDir: string): Record<string, string | number | boolean> {
-  const { sft, dpo } = request.hyperparameters;
-  const common = {
-    model_name_or_path: request.model,
-    dataset_path: dataPath,
-    output_dir: outputDir,
-    per_device_train_batch_size: 1,
-    lr_scheduler_type: sft.scheduler === 'constant' ? 'constant_with_warmup' : sft.scheduler,
-    warmup_ratio: sft.warmup_ratio,
-    bf16: true,
-    logging_steps: 10,
-    report_to: 'none',
-  };
-  if (request.stage === 'sft') return { ...common, num_train_epochs: sft.epochs, learning_rate: sft.learning_rate, gradient_accumulation_steps: sft.batch_size };
-  return { ...common, num_train_epochs: dpo.epochs, learning_rate: dpo.learning_rate, gradient_accumulation_steps: dpo.batch_size, beta: dpo.beta, loss_type: 'sigmoid' };
+  const common = { model_name_or_path: request.model, dataset_path: dataPath, output_dir: outputDir, ...trainingArguments(request) };
+  if (request.stage === 'sft') return common;
+  return { ...common, beta: request.hyperparameters.dpo.beta, loss_type: 'sigmoid' };
 }
 
 export const trlRunFormat: RunFormat = {
