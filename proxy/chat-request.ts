@@ -1,5 +1,6 @@
 // Parsing and validating a chat completion request: what the proxy needs to know before forwarding it.
 // The upstream receives the client's original bytes, so unknown fields pass through untouched.
+import { isValidTenant, TENANT_RULE } from '../src/tenant.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { RequestError } from '../src/errors.js';
 import type { RecordedMessage } from '../src/events/turn.js';
@@ -14,7 +15,6 @@ export interface ChatRequest {
   conversationId: string | undefined;
 }
 
-const TENANT = /^[A-Za-z0-9._-]{1,64}$/;
 /** Deeper bodies are refused before JSON.parse: code that walks the body (stitching, redaction, JSON.stringify
  * of the event) recurses, and 100k levels would overflow the stack. Real requests (tool schemas) nest ~20. */
 export const MAX_JSON_DEPTH = 128;
@@ -30,7 +30,7 @@ const header = (headers: IncomingHttpHeaders, name: string): string | undefined 
 /** The request's tenant (x-insitu-tenant, else the default); a RequestError when the header is malformed. */
 export function tenantOf(headers: IncomingHttpHeaders, defaultTenant: string): string {
   const tenant = header(headers, 'x-insitu-tenant') ?? defaultTenant;
-  if (!TENANT.test(tenant)) throw new RequestError(400, 'Invalid header x-insitu-tenant: use 1-64 characters of A-Z a-z 0-9 . _ -.', 'invalid_request_error', 'invalid_header', 'x-insitu-tenant');
+  if (!isValidTenant(tenant)) throw new RequestError(400, `Invalid header x-insitu-tenant: use ${TENANT_RULE}.`, 'invalid_request_error', 'invalid_header', 'x-insitu-tenant');
   return tenant;
 }
 

@@ -1,10 +1,10 @@
 // POST /v1/chat/completions: forward the client's bytes upstream, stream the answer back as it arrives,
 // and once the client has it, record the exchange as a TurnEvent. Stitching runs concurrently with the
 // upstream call, so it adds no latency unless the state store is slower than the model.
+import { redactSecrets } from '../src/secrets.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { RequestError } from '../src/errors.js';
-import { redactSecret } from '../src/llm/client.js';
 import { newTurnId } from '../src/ids.js';
 import type { Logger } from '../src/log.js';
 import type { AuthenticatedKey, AuthGate } from './auth.js';
@@ -54,7 +54,7 @@ const noCompletion = (): ReadCompletion => ({ choices: [], model: null, usage: n
 
 export function createChatHandler(deps: ChatHandlerDeps) {
   const { upstream, stitcher, recorder, logger } = deps;
-  const redact = (text: string) => (deps.secrets ?? []).reduce(redactSecret, text);
+  const redact = (text: string) => redactSecrets(text, deps.secrets ?? []);
 
   return async function handleChat(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (deps.maxInflight !== undefined && deps.inflight.count >= deps.maxInflight) {

@@ -1,7 +1,7 @@
 // Every other /v1/* route (models, embeddings, files, ...): streamed through both ways, not recorded, so the
 // proxy is a drop-in base URL.
+import { redactSecrets } from '../src/secrets.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { redactSecret } from '../src/llm/client.js';
 import type { Logger } from '../src/log.js';
 import { decodeBody } from './completion-reader.js';
 import { errorBody, sendError } from './http-errors.js';
@@ -50,7 +50,7 @@ async function relayRedactedError(upstreamRes: IncomingMessage, res: ServerRespo
     upstreamRes.on('error', resolve);
     upstreamRes.on('close', resolve);
   });
-  const text = secrets.reduce(redactSecret, decodeBody(chunks, upstreamRes.headers['content-encoding'] as string | undefined));
+  const text = redactSecrets(decodeBody(chunks, upstreamRes.headers['content-encoding'] as string | undefined), secrets);
   delete headers['content-encoding'];
   headers['content-length'] = String(Buffer.byteLength(text));
   if (res.headersSent || res.destroyed) return;

@@ -3,7 +3,6 @@ import http, { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openOutbox, spoolDir, type Outbox } from '../src/bus/index.js';
 import type { Runtime } from '../src/runtime.js';
-import { withTimeout } from '../src/timeout.js';
 import { createKeyStore } from '../src/auth/key-store.js';
 import { createRateLimiter } from '../src/auth/rate-limit.js';
 import { createProxyApp, type Readiness } from './app.js';
@@ -11,11 +10,13 @@ import { errorBody } from './http-errors.js';
 import { createAuthGate } from './auth.js';
 import { createDashboard } from './dashboard/index.js';
 import { createRedactor, redactionCounts } from '../src/redact/index.js';
+import { configSecrets } from '../src/secrets.js';
 import { createExplicitFeedbackHandler } from './explicit-feedback.js';
 import { createModelRouter } from './model-router.js';
 import { createProxyObserver } from './observe.js';
 import { createPersonalizer } from './personalizer.js';
 import { createRouteStore } from '../src/routing/routes.js';
+import { probeDependencies } from '../src/telemetry/readiness.js';
 import { createPreferenceStreamHandler } from './preference-stream.js';
 import { createStitcher } from './stitching.js';
 import { createTurnRecorder } from './turn-recorder.js';
@@ -63,24 +64,16 @@ function createInflight() {
 
 function createReadiness(runtime: Runtime, outbox: Outbox): Readiness {
   let cached: { at: number; value: { ready: boolean; details: Record<string, unknown> } } | undefined;
-  const probe = async (f: () => Promise<void>) => {
-    try {
-      await withTimeout(f(), 1000);
-      return { ok: true } as const;
-    } catch (error) {
-      return { ok: false, error: (error as Error).message } as const;
-    }
-  };
   return {
     async check() {
       if (cached && Date.now() - cached.at < 1000) return cached.value;
-      const [bus, state] = await Promise.all([probe(() => runtime.bus.ping()), probe(() => runtime.state.ping())]);
+      const { ready, bus, state } = await probeDependencies(runtime);
       const spool = outbox.stats();
       const value = {
-        ready: bus.ok && state.ok,
+        ready,
         details: {
-          bus: { kind: runtime.bus.kind, ...bus },
-          state: { kind: runtime.state.kind, ...state, ...(state.ok ? {} : { stitching: 'degraded: only x-insitu-conversation-id stitches turns' }) },
+          bus,
+          state: { ...state, ...(state.ok ? {} : { stitching: 'degraded: only x-insitu-conversation-id stitches turns' }) },
           spool: { pending: spool.pending, pending_bytes: spool.pendingBytes, from_disk: spool.fromDisk, bus_healthy: spool.busHealthy },
         },
       };
@@ -137,7 +130,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     ...(auth ? { auth } : {}),
     maxInflight: config.maxInflight,
     maxMessages: config.maxMessages,
-    secrets: config.upstream.apiKey ? [config.upstream.apiKey] : [],
+    secrets: configSecrets(config),
     maxBodyBytes: config.maxBodyBytes,
     defaultTenant: config.defaultTenant,
     logger: log,

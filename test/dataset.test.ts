@@ -2,12 +2,12 @@
 // copies dropped on read), every export format's lines checked by its validator (and the validators shown to
 // reject wrong shapes), the Table-2 statistics, `insitu export` as a process, and the dataset-store consumer on
 // the embedded bus and on Kafka.
+import { tempDirs } from './support/temp-dirs.js';
 import { onBothRuntimes } from './support/runtimes.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readBatch } from '../consumers/dataset-store/core.js';
@@ -34,15 +34,7 @@ import { openRuntime } from '../src/runtime.js';
 import { TOPICS } from '../src/topics.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const dirs: string[] = [];
-const tempDir = (name: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `insitu-${name}-`));
-  dirs.push(dir);
-  return dir;
-};
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs();
 
 // ---- factories: valid events, checked against their schemas ----
 

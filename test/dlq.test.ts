@@ -4,6 +4,7 @@
 // dead-lettered after INSITU_DLQ_MAX_ATTEMPTS with the (redacted) error and the turns after it are judged; a
 // state store that is down (a real Redis client on a closed port) dead-letters nothing; and `insitu dlq
 // replay`, once the cause is fixed, re-publishes the turn so the detector judges it.
+import { configSecrets } from '../src/secrets.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FEEDBACK_DETECTOR_GROUP, memoryKey, startFeedbackDetector } from '../consumers/feedback-detector/runner.js';
-import { configSecrets, isTransientFailure, REPLAYED_FROM_HEADER } from '../src/bus/dead-letter/index.js';
+import { isTransientFailure, REPLAYED_FROM_HEADER } from '../src/bus/dead-letter/index.js';
 import type { DeliveredRecord } from '../src/bus/types.js';
 import { deadLettersTable, dlqCommand } from '../src/cli/dlq.js';
 import { loadConfig } from '../src/config.js';

@@ -2,11 +2,11 @@
 // official SDK (uploads, methods and hyper-parameters, status mapping, failures, cancel, key redaction), and the
 // command backend running real shell scripts (LLaMA-Factory and TRL files, env without secrets, exit codes,
 // cancel, a trainer restart), plus their pure cores.
+import { tempDirs } from './support/temp-dirs.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
 import { SNAPSHOT_FILES, type StageHandle, type StageRequest, type StageStatus, type TrainingBackend } from '../consumers/trainer/backend.js';
@@ -26,15 +26,7 @@ import { validatePreferencePair } from '../src/events/validate.js';
 import { digest } from '../src/ids.js';
 import { startSimFineTuning } from './support/sim-finetune.js';
 
-const dirs: string[] = [];
-const tempDir = (name: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `insitu-${name}-`));
-  dirs.push(dir);
-  return dir;
-};
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs();
 
 // ---- fixtures: two small pairs, a snapshot written from them ----
 

@@ -4,11 +4,11 @@
 // insitu.training; retries; resuming a job after a restart; `insitu train --now --wait` and `insitu jobs`.
 // The training backend is a small scripted TrainingBackend written here (the real backends have their own
 // tests against a simulated provider).
+import { tempDirs } from './support/temp-dirs.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StageHandle, StageRequest, StageStatus, TrainingBackend } from '../consumers/trainer/backend.js';
 import { SNAPSHOT_FILES } from '../consumers/trainer/backend.js';
@@ -38,15 +38,7 @@ import { createRedisState } from '../src/state/redis.js';
 import type { StateStore } from '../src/state/types.js';
 import { TOPICS } from '../src/topics.js';
 
-const dirs: string[] = [];
-const tempDir = (name: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `insitu-trainer-${name}-`));
-  dirs.push(dir);
-  return dir;
-};
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('trainer-');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {

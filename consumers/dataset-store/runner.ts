@@ -3,8 +3,9 @@
 // lines are on disk (append resolves after fsync), so nothing acknowledged is lost; a batch re-delivered after
 // a crash appends copies that the reader drops by id. Invalid records are logged, sent to insitu.dlq and
 // skipped, never retried; a failed write (disk full) fails the batch, which the bus retries.
+import { configSecrets } from '../../src/secrets.js';
 import { join } from 'node:path';
-import { configSecrets, createPoisonGuard } from '../../src/bus/dead-letter/index.js';
+import { createPoisonGuard } from '../../src/bus/dead-letter/index.js';
 import { createDatasetStore } from '../../src/dataset/store.js';
 import type { Runtime } from '../../src/runtime.js';
 import { TOPICS } from '../../src/topics.js';

@@ -1,6 +1,7 @@
 // Vectors from an OpenAI-compatible embeddings endpoint (INSITU_EMBEDDINGS_*), through the official SDK.
 // Inputs go in batches; an empty text gets the zero vector instead of a request the API would refuse.
-import { createOpenAiClient, redactSecret } from '../../src/llm/index.js';
+import { redactSecret } from '../../src/secrets.js';
+import { createOpenAiClient } from '../../src/llm/index.js';
 import { InsituError } from '../../src/errors.js';
 import { fromDense, type SparseVector } from './vectors.js';
 

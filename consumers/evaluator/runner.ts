@@ -12,10 +12,11 @@
 // per-job record moves pending -> evaluated -> done only after the matching event is published, so a crash
 // at any point repeats at most the last step, never publishes a step twice under different ids (event ids
 // are deterministic), and a re-delivered `succeeded` event of a finished job does nothing.
+import { configSecrets } from '../../src/secrets.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../../src/config.js';
-import { configSecrets, createPoisonGuard } from '../../src/bus/dead-letter/index.js';
+import { createPoisonGuard } from '../../src/bus/dead-letter/index.js';
 import { StateError } from '../../src/errors.js';
 import type { TrainingEvent } from '../../src/events/training.js';
 import { nextTrainingEvent } from '../../src/events/training.js';

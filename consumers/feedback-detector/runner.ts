@@ -4,11 +4,12 @@
 // one is stale against the remembered index, and feedback ids are deterministic for consumers downstream.
 // A turn that is not a valid TurnEvent, or whose handling keeps failing (INSITU_DLQ_MAX_ATTEMPTS), goes to
 // insitu.dlq and the detector moves on (src/bus/dead-letter/guard.ts).
+import { configSecrets } from '../../src/secrets.js';
 import { performance } from 'node:perf_hooks';
 import type { DeliveredRecord, OutgoingRecord } from '../../src/bus/types.js';
 import { traceHeaders, withRecordSpan } from '../../src/telemetry/tracing.js';
 import { validateTurnEvent } from '../../src/events/validate.js';
-import { configSecrets, createPoisonGuard } from '../../src/bus/dead-letter/index.js';
+import { createPoisonGuard } from '../../src/bus/dead-letter/index.js';
 import type { Runtime } from '../../src/runtime.js';
 import { TOPICS } from '../../src/topics.js';
 import type { ConsumerDefinition, RunningConsumer } from '../index.js';

@@ -5,13 +5,14 @@
 // Exactly-once effect: ids are deterministic, handled feedback is marked in state after publishing, and the
 // duplicate filter recognises a re-delivered candidate as itself. An invalid FeedbackEvent, or one whose
 // handling keeps failing (INSITU_DLQ_MAX_ATTEMPTS), goes to insitu.dlq and the builder moves on.
+import { configSecrets } from '../../src/secrets.js';
 import { traceHeaders, withRecordSpan } from '../../src/telemetry/tracing.js';
 import type { OutgoingRecord } from '../../src/bus/types.js';
 import { loadTurnSnapshot } from '../../src/conversation/turn-snapshot.js';
 import type { TrainingExample } from '../../src/events/example.js';
 import type { FeedbackEvent } from '../../src/events/feedback.js';
 import { validateFeedbackEvent } from '../../src/events/validate.js';
-import { configSecrets, createPoisonGuard } from '../../src/bus/dead-letter/index.js';
+import { createPoisonGuard } from '../../src/bus/dead-letter/index.js';
 import { rememberUserPreferences } from '../../src/personalization/user-preferences.js';
 import type { Runtime } from '../../src/runtime.js';
 import { TOPICS } from '../../src/topics.js';

@@ -3,16 +3,16 @@
 // publishing each step to insitu.training keyed by job_id. Jobs live in state (jobs.ts), so a restarted or
 // newly elected trainer resumes polling the unfinished ones. `insitu train --now` takes the same path through
 // runTrainingNow.
+import { configSecrets, redactSecrets } from '../../src/secrets.js';
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Config } from '../../src/config.js';
-import { configSecrets, createPoisonGuard } from '../../src/bus/dead-letter/index.js';
+import { createPoisonGuard } from '../../src/bus/dead-letter/index.js';
 import { InsituError, TrainingBackendError } from '../../src/errors.js';
 import type { TrainingEvent } from '../../src/events/training.js';
 import { validatePreferencePair, validateTrainingEvent } from '../../src/events/validate.js';
 import { digest, ulid } from '../../src/ids.js';
 import { resolve } from 'node:path';
-import { redactSecret } from '../../src/llm/client.js';
 import { describeError, type Logger } from '../../src/log.js';
 import type { Runtime } from '../../src/runtime.js';
 import type { StateStore } from '../../src/state/types.js';
@@ -111,8 +111,7 @@ export type Progress = (job: TrainingJob, events: TrainingEvent[]) => void;
 
 /** A backend's error text as it may appear in an event: never the API key, and bounded. */
 function clean(ctx: Context, text: string): string {
-  const backend = ctx.runtime.config.training.backend;
-  const redacted = redactSecret(text, backend?.kind === 'openai' ? backend.apiKey : undefined);
+  const redacted = redactSecrets(text, configSecrets(ctx.runtime.config));
   return redacted.length > 2000 ? `${redacted.slice(0, 2000)}...` : redacted;
 }
 

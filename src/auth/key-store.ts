@@ -3,6 +3,7 @@
 //   <ns>id:<id>        the hash, so `keys revoke ID` finds the record without the key
 //   <ns>index          JSON array of ids, for `keys list`
 // The index and revocation are updated by compare-and-set, so concurrent CLIs do not lose each other's writes.
+import { TENANT_RULE } from '../tenant.js';
 import { StateError } from '../errors.js';
 import type { StateStore } from '../state/types.js';
 import { generateKey, generateKeyId, hashKey, isKeyFormat, isValidTenant, parseKeyRecord, type KeyRecord } from './keys.js';
@@ -58,7 +59,7 @@ export function createKeyStore(state: StateStore, options: { namespace?: string 
 
   return {
     async create(input) {
-      if (!isValidTenant(input.tenant)) throw new InvalidKeyInputError('tenant must be 1-64 characters of A-Z a-z 0-9 . _ -');
+      if (!isValidTenant(input.tenant)) throw new InvalidKeyInputError(`tenant must be ${TENANT_RULE}`);
       for (const [field, value] of [['rpm', input.rpm], ['tpm', input.tpm]] as const) {
         if (value !== undefined && value !== null && (!Number.isSafeInteger(value) || value < 1)) throw new InvalidKeyInputError(`${field} must be a positive integer`);
       }

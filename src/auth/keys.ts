@@ -5,7 +5,6 @@ import { createHash, randomBytes } from 'node:crypto';
 export const KEY_PREFIX = 'isk_';
 /** isk_ + 32 random bytes in base64url (43 characters, no padding). */
 const KEY_FORMAT = /^isk_[A-Za-z0-9_-]{43}$/;
-const TENANT = /^[A-Za-z0-9._-]{1,64}$/;
 
 export interface KeyLimits {
   /** Requests per minute; null: the proxy's default (INSITU_KEY_RPM). */
@@ -36,9 +35,7 @@ export function isKeyFormat(text: string): boolean {
   return KEY_FORMAT.test(text);
 }
 
-export function isValidTenant(text: string): boolean {
-  return TENANT.test(text);
-}
+export { isValidTenant } from '../tenant.js';
 
 /** SHA-256 (hex) of the key: the key's only stored form and its lookup index. */
 export function hashKey(key: string): string {

@@ -1,4 +1,5 @@
 // `insitu ingest --input wildchat.jsonl [--tenant T] [--restart] [--batch N]`: backfill through insitu.turns.
+import { isValidTenant, TENANT_RULE } from '../tenant.js';
 import { existsSync, statSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { ingestCorpus } from '../ingest/run.js';
@@ -8,7 +9,6 @@ import { openRuntime } from '../runtime.js';
 import { flag, option, UsageError } from './args.js';
 import { createProgressLine } from './progress.js';
 
-const TENANT = /^[A-Za-z0-9._-]{1,64}$/;
 
 export async function ingestCommand(args: string[], config: Config, logger: Logger): Promise<void> {
   const input = option(args, '--input');
@@ -18,7 +18,7 @@ export async function ingestCommand(args: string[], config: Config, logger: Logg
   if (args.length > 0) throw new UsageError(`ingest: unexpected argument '${args[0]}'`);
   if (!input) throw new UsageError('ingest needs --input <conversations.jsonl>');
   if (!existsSync(input) || !statSync(input).isFile()) throw new UsageError(`--input: no such file '${input}'`);
-  if (!TENANT.test(tenant)) throw new UsageError(`--tenant ${tenant}: use 1-64 characters of A-Z a-z 0-9 . _ -`);
+  if (!isValidTenant(tenant)) throw new UsageError(`--tenant ${tenant}: use ${TENANT_RULE}`);
   const batchSize = batchText === undefined ? 500 : Number(batchText);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new UsageError('--batch needs an integer from 1 to 100000');
 

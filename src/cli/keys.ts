@@ -4,6 +4,7 @@
 //   insitu keys revoke KEY_ID                                         the key stops working at once
 // Keys live in the state store the proxy reads (Redis); with in-memory state no proxy would see them, so the
 // command refuses to run there.
+import { TENANT_RULE } from '../tenant.js';
 import { InvalidKeyInputError, createKeyStore } from '../auth/key-store.js';
 import { isValidTenant, type KeyRecord } from '../auth/keys.js';
 import type { Config } from '../config.js';
@@ -46,7 +47,7 @@ export async function keysCommand(argv: string[], io: KeysIo): Promise<void> {
     const rpm = positiveInteger(args, '--rpm');
     const tpm = positiveInteger(args, '--tpm');
     if (tenant === undefined) throw new UsageError('keys create needs --tenant T');
-    if (!isValidTenant(tenant)) throw new UsageError('--tenant: use 1-64 characters of A-Z a-z 0-9 . _ -');
+    if (!isValidTenant(tenant)) throw new UsageError(`--tenant: use ${TENANT_RULE}`);
     run = async (store) => {
       const { key, record } = await store.create({ tenant, name: name ?? null, rpm: rpm ?? null, tpm: tpm ?? null });
       out(key + '\n'); // alone on stdout, so `KEY=$(insitu keys create ...)` works

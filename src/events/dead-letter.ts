@@ -2,9 +2,9 @@
 // replay keeps per-conversation order). It carries the original record whole (value cut at ~900 KB, flagged),
 // why it was given up ('unparseable': not JSON; 'invalid': against its schema; 'failed': processing threw
 // INSITU_DLQ_MAX_ATTEMPTS times) and the last error, redacted. `insitu dlq replay` re-publishes the original.
-
+import type { DeliveredRecord } from '../bus/types.js';
+import { redactSecret } from '../secrets.js';
 import { digest } from '../ids.js';
-import { redactSecret } from '../llm/client.js';
 
 export const DEAD_LETTER_VERSION = 1 as const;
 
@@ -97,16 +97,8 @@ export function deadLetterId(group: string, topic: string, partition: number, of
   return `dl_${digest(`${group}>${topic}>${partition}>${offset}>${Math.floor(timestamp) || 0}`)}`;
 }
 
-/** The record fields a dead letter keeps (a DeliveredRecord fits). */
-export interface DeadRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string;
-  value: string;
-  headers: Record<string, string>;
-  timestamp: number;
-}
+/** The record a dead letter keeps: the delivered record as the consumer got it. */
+export type DeadRecord = DeliveredRecord;
 
 const escapedBytes = (text: string) => Buffer.byteLength(JSON.stringify(text));
 

@@ -2,8 +2,9 @@
 // summariser): a concurrency limit, a timeout per attempt, retries with exponential backoff for transport
 // failures (429, 5xx, timeouts) and for answers the reader cannot use, and counters for calls, retries,
 // repairs, failures and tokens. A reader turns the answer text into a value or throws UnreadableAnswerError.
+import { redactSecret } from '../secrets.js';
 import type OpenAI from 'openai';
-import { createOpenAiClient, isRetriable, redactSecret } from './client.js';
+import { createOpenAiClient, isRetriable } from './client.js';
 import { LlmCallError } from './errors.js';
 import { createSemaphore } from './semaphore.js';
 

@@ -22,8 +22,3 @@ export function isRetriable(error: unknown): boolean {
   return error instanceof OpenAI.APIError && (error.status === 429 || error.status === 408 || (error.status ?? 0) >= 500);
 }
 
-/** `text` with every occurrence of the secret replaced, for messages that leave the caller. */
-export function redactSecret(text: string, secret: string | undefined): string {
-  if (!secret || secret.length < 4) return text;
-  return text.split(secret).join('[redacted]');
-}

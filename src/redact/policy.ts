@@ -1,6 +1,7 @@
 // The redaction policy from configuration: INSITU_REDACT (on/off), INSITU_REDACT_TYPES (the default types)
 // and INSITU_REDACT_TENANTS (per-tenant overrides, `acme=email,card;lab=none`). Invalid strings stop start-up
 // with a ConfigError naming the variable and the offending part.
+import { isValidTenant, TENANT_RULE } from '../tenant.js';
 import { ConfigError } from '../errors.js';
 import { PII_TYPES, type PiiType } from './types.js';
 
@@ -18,7 +19,6 @@ export interface RedactionPolicy {
   tenants: ReadonlyMap<string, ReadonlySet<PiiType>>;
 }
 
-const TENANT = /^[A-Za-z0-9._-]{1,64}$/;
 const EXPECTED = `a comma-separated list of ${PII_TYPES.join(', ')} (or all, or none)`;
 
 function parseTypes(raw: string, variable: string, where: string): Set<PiiType> {
@@ -44,7 +44,7 @@ export function parseRedactionPolicy(config: RedactionConfig): RedactionPolicy {
     const eq = entry.indexOf('=');
     if (eq < 0) throw new ConfigError('INSITU_REDACT_TENANTS', `'${entry.trim()}' has no '=': expected tenant=types;tenant=types, e.g. acme=email,card;lab=none`);
     const tenant = entry.slice(0, eq).trim();
-    if (!TENANT.test(tenant)) throw new ConfigError('INSITU_REDACT_TENANTS', `'${tenant}' is not a tenant name: use 1-64 characters of A-Z a-z 0-9 . _ -`);
+    if (!isValidTenant(tenant)) throw new ConfigError('INSITU_REDACT_TENANTS', `'${tenant}' is not a tenant name: use ${TENANT_RULE}`);
     if (tenants.has(tenant)) throw new ConfigError('INSITU_REDACT_TENANTS', `tenant '${tenant}' is listed twice`);
     tenants.set(tenant, parseTypes(entry.slice(eq + 1), 'INSITU_REDACT_TENANTS', `tenant '${tenant}': `));
   }

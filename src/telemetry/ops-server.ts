@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Runtime } from '../runtime.js';
-import { withTimeout } from '../timeout.js';
+import { probeDependencies } from './readiness.js';
 
 export interface OpsServer {
   port: number;
@@ -12,14 +12,6 @@ export interface OpsServer {
 }
 
 export async function startOpsServer(runtime: Runtime, port: number, host: string): Promise<OpsServer> {
-  const probe = async (f: () => Promise<void>) => {
-    try {
-      await withTimeout(f(), 1000);
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, error: (error as Error).message };
-    }
-  };
   const json = (res: http.ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
@@ -33,9 +25,7 @@ export async function startOpsServer(runtime: Runtime, port: number, host: strin
       return void res.end(runtime.metrics.render());
     }
     if (path === '/readyz') {
-      void Promise.all([probe(() => runtime.bus.ping()), probe(() => runtime.state.ping())]).then(([bus, state]) =>
-        json(res, bus.ok && state.ok ? 200 : 503, { status: bus.ok && state.ok ? 'ready' : 'not_ready', bus: { kind: runtime.bus.kind, ...bus }, state: { kind: runtime.state.kind, ...state } }),
-      );
+      void probeDependencies(runtime).then(({ ready, bus, state }) => json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', bus, state }));
       return;
     }
     json(res, 404, { error: { message: `Unknown route ${req.method} ${path}: this port serves /metrics, /healthz and /readyz.`, type: 'invalid_request_error', code: 'unknown_url' } });

@@ -3,10 +3,11 @@
 // timeout per call, retries with exponential backoff for transport failures (429, 408, 5xx, timeouts) and
 // unreadable answers. When every attempt fails it throws ModerationUnavailableError: the caller retries the
 // batch later instead of accepting unmoderated data.
+import { redactSecret } from '../../../src/secrets.js';
 import OpenAI from 'openai';
 import { InsituError } from '../../../src/errors.js';
 import type { FilterResult } from '../../../src/events/preference.js';
-import { createOpenAiClient, isRetriable, redactSecret, UnreadableAnswerError } from '../../../src/llm/index.js';
+import { createOpenAiClient, isRetriable, UnreadableAnswerError } from '../../../src/llm/index.js';
 import type { FilterCandidate } from './candidate.js';
 
 /** The moderation endpoint could not judge the candidate; nothing may be accepted until it can. */

@@ -5,6 +5,7 @@
 // shell wrapper writes status.json itself, so a run that outlives a trainer restart still reports its end; the
 // trainer writes it when the wrapper was killed by a signal. The command names the model it produced with a
 // log line INSITU_MODEL=<name or path>; without one the model is the output folder.
+import { redactSecret } from '../../../src/secrets.js';
 import { spawn } from 'node:child_process';
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { access, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,7 +16,6 @@ import { createOutputFile, writeOutputText } from '../../../src/dataset/export/o
 import { TrainingBackendError } from '../../../src/errors.js';
 import type { PreferencePair } from '../../../src/events/preference.js';
 import type { TrainingStage } from '../../../src/events/training.js';
-import { redactSecret } from '../../../src/llm/client.js';
 import { describeError, silentLogger, type Logger } from '../../../src/log.js';
 import { SNAPSHOT_FILES, type StageRequest, type TrainingBackend } from '../backend.js';
 import { llamaFactoryRunFormat } from './llama-factory-config.js';

@@ -5,12 +5,13 @@
 // Learning rates: these APIs take a learning_rate_multiplier relative to a model-specific base rate, not an
 // absolute rate, and there is no faithful way to turn 5e-6 into a multiplier. So none is sent (the provider's
 // default applies) and the handle says so; the absolute learning rates apply to the command backend.
+import { redactSecret } from '../../../src/secrets.js';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type OpenAI from 'openai';
 import type { FineTuningJob, FineTuningJobEvent, JobCreateParams } from 'openai/resources/fine-tuning/jobs/jobs';
 import { TrainingBackendError } from '../../../src/errors.js';
-import { createOpenAiClient, isRetriable, redactSecret } from '../../../src/llm/client.js';
+import { createOpenAiClient, isRetriable } from '../../../src/llm/client.js';
 import { describeError, silentLogger, type Logger } from '../../../src/log.js';
 import { SNAPSHOT_FILES, type StageHandle, type StageRequest, type StageStatus, type TrainingBackend } from '../backend.js';
 

@@ -8,6 +8,7 @@
 // Attempts are counted in memory per (topic, partition, offset) for this group: a batch re-delivered after a
 // crash or a rebalance starts again at 1, so a record may be tried up to twice the limit in that case. That
 // is accepted: the alternative is a state write per failure, on the very path where state may be failing.
+import { configSecrets } from '../../secrets.js';
 import type { Logger } from '../../log.js';
 import { RecordRejectedError } from '../../errors.js';
 import { buildDeadLetter, describeDeadError, type DeadLetter, type DeadLetterReason, type DeadRecord } from '../../events/dead-letter.js';
