@@ -18,6 +18,8 @@ import { validatePreferencePair, validateTrainingExample } from '../src/events/v
 import { mergePreferences, personalizationMessage } from '../src/personalization/user-preferences.js';
 
 const id = (n: number) => `turn_01J0000000000000000000000${n}`;
+// Fixed, so that two plans built from equal events are comparable (a re-delivered event carries its original time).
+const CREATED_AT = '2026-11-23T11:50:10.259Z';
 
 /** The snapshot of turn n of a conversation whose exchanges are [question, answer] pairs. */
 function snapshot(n: number, exchanges: [string, string][], model = 'policy-v1'): TurnSnapshot {
@@ -36,7 +38,7 @@ function feedback(n: number, polarity: FeedbackEvent['polarity'], state: Feedbac
     judged_turn_id: id(n - 1), feedback_turn_id: id(n), feedback_turn_index: n, state,
     satisfaction: polarity === 'SAT' ? ['gratitude'] : [], dissatisfaction: polarity === 'DSAT' || polarity === 'MIXED' ? ['style'] : [],
     intent: 'information_seeking', domain: 'other', summary: 's', polarity, confidence: 0.8, evidence: null, detector: 'local', detection_latency_ms: 0.1,
-    created_at: new Date().toISOString(), ...extra,
+    created_at: CREATED_AT, ...extra,
   };
 }
 
