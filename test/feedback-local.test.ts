@@ -21,6 +21,7 @@ import {
   splitOf,
   type LabelledConversation,
 } from '../consumers/feedback-detector/evaluate.js';
+import { guessDomain } from '../consumers/feedback-detector/local/domain.js';
 import { createLocalDetector, detectLocally } from '../consumers/feedback-detector/local/index.js';
 
 const CODE_ANSWER = 'Here is a Python function that sorts the list with merge sort, followed by an explanation of each step.';
@@ -207,6 +208,72 @@ describe('local detector: Chinese cues', () => {
   it('idioms with a negator are not negative', () => {
     assert.equal(judge('不好意思，我想再问一个问题').polarity, 'NONE');
     assert.equal(judge('没问题，谢谢！').polarity, 'SAT');
+  });
+});
+
+describe('local detector: domain guesses', () => {
+  // one conversation opening per domain of A.1 ('other' is what nothing matches)
+  const openings: Record<Exclude<(typeof DOMAINS)[number], 'other'>, string> = {
+    ai_machine_learning_and_data_science: 'How do I split a dataset for deep learning?',
+    astrology: 'What does my horoscope say for a Scorpio?',
+    biology_and_life_science: 'How does a cell copy its DNA?',
+    business_and_marketing: 'Give me a marketing strategy for my startup.',
+    career_and_job_application: 'Review my resume before the interview.',
+    clothing_and_fashion: 'What outfit goes with these jeans?',
+    cooking_food_and_drinks: 'A recipe for dinner tonight?',
+    crafts: 'How do I knit a scarf for a beginner in crochet?',
+    culture_and_history: 'Tell me the history of the Roman empire.',
+    cybersecurity: 'Is this email phishing? It asks for my password.',
+    dating_friendships_and_relationships: 'My girlfriend and I argue about our relationship.',
+    design: 'Suggest a logo font and a color palette.',
+    education: 'Help me study for my exam at university.',
+    entertainment: 'Recommend a movie or a series on Netflix.',
+    environment_agriculture_and_energy: 'How does solar power cut carbon pollution?',
+    family_parenting_and_weddings: 'Tips for parenting a toddler before our wedding?',
+    finance_and_economics: 'Should I invest money or pay off the loan?',
+    games: 'Best opening in chess, or a Minecraft build?',
+    geography_and_geology: 'What is the capital of Peru, and is that mountain a volcano?',
+    health_and_medicine: "My doctor's clinic says the pain is a symptom of what?",
+    housing_and_homes: 'Should I rent an apartment or buy a house?',
+    humor_and_sarcasm: 'Tell me a funny joke.',
+    language: 'Translate this into Spanish and fix the grammar.',
+    law_and_politics: 'Is this contract legal under the law?',
+    literature_and_poetry: 'Write a poem like a novel by that author.',
+    manufacturing_and_materials: 'Which steel alloy suits welding in a factory?',
+    math_logic_and_statistics: 'Solve this equation and the probability.',
+    music_and_audio: 'Add this song to my playlist.',
+    news: 'What is the latest news headline?',
+    pets_and_animals: 'My dog and my cat fight.',
+    philosophy: 'Is free will compatible with ethics, as Kant asks?',
+    physics_chemistry_and_astronomy: 'How far is the nearest star from our planet in the galaxy?',
+    productivity: 'I procrastinate; how do I build a habit and a routine?',
+    psychology_and_emotions: 'I feel lonely and depressed.',
+    religion_and_mythology: 'What does the Bible say about prayer?',
+    shipping_and_delivery: 'Where is my package? The courier tracking is stuck.',
+    shopping_and_gifts: 'A gift to buy for my sister?',
+    small_talk: 'Hi! How is it going?',
+    social_media: 'Write an Instagram caption with a hashtag for my followers.',
+    software_and_web_development: 'Why does my Python function throw this bug?',
+    sports_and_fitness: 'A workout plan for the gym.',
+    taxation: 'Can I claim this deduction on my tax return?',
+    technology: 'My laptop will not connect to wifi.',
+    time_and_dates: 'Set a reminder in my calendar.',
+    transportation_automotive_and_aerospace: 'When does the next train leave the station?',
+    travel: 'Find a hotel near the airport for my trip.',
+    visual_arts_and_photography: 'Which camera for portrait photography?',
+    weather: 'What is the weather forecast: rain or snow?',
+    writing_journalism_and_publishing: 'Draft an article for my blog.',
+  };
+  it('reaches every one of the 49 named domains from an opening about it', () => {
+    assert.equal(Object.keys(openings).length, DOMAINS.length - 1);
+    for (const [domain, text] of Object.entries(openings)) assert.equal(guessDomain(text.toLowerCase()), domain, text);
+  });
+  it('reads Chinese terms (longest first), possessives and word prefixes; nothing known is other', () => {
+    assert.equal(guessDomain('怎么防范网络安全漏洞'), 'cybersecurity');
+    assert.equal(guessDomain("the dentist's address"), 'health_and_medicine');
+    assert.equal(guessDomain('encrypting files'), 'cybersecurity');
+    assert.equal(guessDomain('hmm, okay then'), 'other');
+    assert.equal(detectLocally({ history: [{ role: 'user', content: 'Find me a hotel in Rome.' }], response: 'Hotel Roma.', followUp: 'Thanks!' }).domain, 'travel');
   });
 });
 

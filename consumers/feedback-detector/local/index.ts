@@ -19,7 +19,8 @@ import {
 } from './signals.js';
 import { summarize } from './summary.js';
 import { prepareText } from './text.js';
-import { guessDomain, guessIntent, guessState } from './topic.js';
+import { guessDomain } from './domain.js';
+import { guessIntent, guessState } from './topic.js';
 
 export interface LocalDetectorOptions {
   scoring?: Partial<ScoringParams>;

@@ -29,8 +29,12 @@ const LATIN_RE = /[a-z]/;
 // non-ASCII letters outside CJK ideographs, plus emoji and emoticon characters
 const OTHER_LETTER_RE = /[\u00c0-\u024f\u0370-\u06ff\u2600-\u27bf\u3040-\u30ff\uac00-\ud7af\ud83c-\ud83e:;<!]/;
 
+const ASCII_ONLY_RE = /^[\x00-\x7f]*$/;
+
 /** Lower-case and fold look-alike characters without ever changing the string's length. */
 export function normalizeText(s: string): string {
+  // plain ASCII (most turns): the built-in lower-casing is length-preserving there and far cheaper
+  if (ASCII_ONLY_RE.test(s)) return s.toLowerCase();
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const code = s.charCodeAt(i);
