@@ -21,6 +21,8 @@ export const MAX_JSON_DEPTH = 128;
 // ignoreBOM: a BOM stays in the text, so JSON.parse refuses it as before.
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const MAX_USER = 256;
+/** Model names are short ids; longer ones are refused (they label metrics, spans and events). */
+const MAX_MODEL = 256;
 
 const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
   const v = headers[name];
@@ -65,6 +67,10 @@ export function parseChatRequest(raw: Buffer, headers: IncomingHttpHeaders, defa
   b.messages.forEach((m, i) => validateMessage(m, `messages[${i}]`));
   if (b.stream !== undefined && typeof b.stream !== 'boolean' && b.stream !== null) throw new RequestError(400, "Invalid type for 'stream': expected a boolean.", 'invalid_request_error', 'invalid_type', 'stream');
   expectType(b.model, 'model', 'a string', (v) => typeof v === 'string');
+  if (typeof b.model === 'string' && b.model.length > MAX_MODEL) {
+    // the name labels metrics, spans and events: an unbounded one would let a client bloat all of them
+    throw new RequestError(400, `Invalid 'model': string too long. Expected a string with at most ${MAX_MODEL} characters, but got ${b.model.length}.`, 'invalid_request_error', 'string_above_max_length', 'model');
+  }
   expectType(b.user, 'user', 'a string', (v) => typeof v === 'string');
   expectType(b.stream_options, 'stream_options', 'an object', isObject, true);
   expectType(b.tools, 'tools', 'an array', Array.isArray, true);

@@ -66,6 +66,21 @@ describe('metrics registry', () => {
     assert.ok(lines.length <= 501, `${lines.length} series`);
     assert.equal(sample(m.render(), 'y_total', { model: 'other' }), 1500);
   });
+
+  test('label values cannot grow without bound either: long ones are cut, and stay distinct', () => {
+    const m = createMetrics();
+    const c = m.counter('z_total', 'Per model.');
+    const h = m.histogram('z_seconds', 'Per model.', [1]);
+    for (let i = 0; i < 20; i++) {
+      c.inc({ model: `${'x'.repeat(200_000)}${i}` });
+      h.observe({ model: `${'x'.repeat(200_000)}${i}` }, 0.5);
+    }
+    const text = m.render();
+    assert.ok(text.length < 20 * 3 * 400, `${text.length} bytes`);
+    const counters = text.split('\n').filter((l) => l.startsWith('z_total{'));
+    assert.equal(counters.length, 20);
+    for (const line of counters) assert.ok(line.length < 200, line.slice(0, 80));
+  });
 });
 
 describe('GET /metrics and the ops endpoints', () => {

@@ -11,6 +11,14 @@ interface Family {
   render(): string[];
 }
 
+/** Label values longer than this are cut (with a hash of the whole, so distinct values stay distinct). */
+const MAX_LABEL_CHARS = 128;
+const boundLabel = (v: string) => (v.length <= MAX_LABEL_CHARS ? v : `${v.slice(0, MAX_LABEL_CHARS - 9)}~${fnv1a(v)}`);
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
 const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 const labelText = (labels: Labels) => {
   const entries = Object.entries(labels);
@@ -21,6 +29,13 @@ const num = (n: number) => (Number.isFinite(n) ? String(n) : n > 0 ? '+Inf' : n 
 
 /** Label values come from requests (model names); past this many series a family folds new ones into "other". */
 const MAX_SERIES = 500;
+
+function boundLabels(labels: Labels): Labels {
+  for (const v of Object.values(labels)) {
+    if (v.length > MAX_LABEL_CHARS) return Object.fromEntries(Object.entries(labels).map(([k, x]) => [k, boundLabel(x)]));
+  }
+  return labels;
+}
 
 export interface Counter {
   inc(labels?: Labels, by?: number): void;
@@ -54,6 +69,7 @@ export function createMetrics(): Metrics {
     return family;
   };
   const bounded = <V>(series: Map<string, { labels: Labels; v: V }>, labels: Labels, make: () => V) => {
+    labels = boundLabels(labels);
     let key = keyOf(labels);
     let entry = series.get(key);
     if (!entry) {

@@ -93,6 +93,7 @@ export function httpCases(maxBodyBytes: number): HttpCase[] {
     { category: 'size', name: 'a body over INSITU_MAX_BODY, chunked (no Content-Length)', raw: chunkedRequest(Buffer.from(json({ ...valid, messages: [{ role: 'user', content: 'y'.repeat(maxBodyBytes + MB) }] }))), status: [413] },
     { category: 'size', name: 'a Content-Length far beyond the limit (body never sent)', raw: `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${50 * 1024 * MB}\r\nConnection: close\r\n\r\n{`, status: [413] },
     { category: 'size', name: 'a million messages within the byte limit', body: json({ ...valid, messages: Array.from({ length: Math.min(1_000_000, Math.floor(maxBodyBytes / 4)) }, () => 0) }) },
+    { category: 'size', name: 'a model name of 100,000 characters (it would label metrics and spans)', body: withField('model', 'm'.repeat(100_000)) },
 
     // Nesting: 100k levels must not blow the stack of the parser or of anything that walks the body.
     { category: 'nesting', name: `${deep} nested arrays as the body`, body: '['.repeat(deep) + ']'.repeat(deep) },
