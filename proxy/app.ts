@@ -16,7 +16,7 @@ import type { TurnRecorder } from './turn-recorder.js';
 import type { Upstream } from './upstream.js';
 
 export interface Readiness {
-  /** ready = bus and state reachable; details are shown as is. */
+  /** ready = the proxy can answer and record requests; details (with a status of ready, degraded or not_ready) are shown as is. */
   check(): Promise<{ ready: boolean; details: Record<string, unknown> }>;
 }
 

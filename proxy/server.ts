@@ -62,19 +62,30 @@ function createInflight() {
   };
 }
 
-function createReadiness(runtime: Runtime, outbox: Outbox): Readiness {
+/**
+ * Readiness means "send me traffic": the proxy can answer and durably record requests. A bus outage is what the
+ * spool is for, and a state outage only degrades stitching, so both leave the proxy ready but "degraded" (taking
+ * every replica out of a Service during a Kafka outage would turn a recorded-later outage into a serving one).
+ * Not ready: shutting down, or the spool holds more than INSITU_SPOOL_READY_BYTES (a long outage).
+ */
+function createReadiness(runtime: Runtime, outbox: Outbox, spoolReadyBytes: number, isClosing: () => boolean): Readiness {
   let cached: { at: number; value: { ready: boolean; details: Record<string, unknown> } } | undefined;
   return {
     async check() {
+      if (isClosing()) return { ready: false, details: { status: 'not_ready', reason: 'shutting down' } };
       if (cached && Date.now() - cached.at < 1000) return cached.value;
-      const { ready, bus, state } = await probeDependencies(runtime);
+      const { bus, state } = await probeDependencies(runtime);
       const spool = outbox.stats();
+      const spoolFull = spool.pendingBytes >= spoolReadyBytes;
+      const degraded = [...(bus.ok ? [] : ['bus unreachable: events wait in the spool']), ...(state.ok ? [] : ['state unreachable: stitching degraded'])];
       const value = {
-        ready,
+        ready: !spoolFull,
         details: {
+          status: spoolFull ? 'not_ready' : degraded.length > 0 ? 'degraded' : 'ready',
+          ...(spoolFull ? { reason: `spool holds ${spool.pendingBytes} bytes, over INSITU_SPOOL_READY_BYTES` } : degraded.length > 0 ? { reason: degraded.join('; ') } : {}),
           bus,
           state: { ...state, ...(state.ok ? {} : { stitching: 'degraded: only x-insitu-conversation-id stitches turns' }) },
-          spool: { pending: spool.pending, pending_bytes: spool.pendingBytes, from_disk: spool.fromDisk, bus_healthy: spool.busHealthy },
+          spool: { pending: spool.pending, pending_bytes: spool.pendingBytes, ready_bytes: spoolReadyBytes, from_disk: spool.fromDisk, bus_healthy: spool.busHealthy },
         },
       };
       cached = { at: Date.now(), value };
@@ -114,6 +125,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
           logger: log.child('auth'),
         })
       : undefined;
+  let closing: Promise<void> | undefined;
   const app = createProxyApp({
     upstream,
     stitcher: createStitcher({ state: runtime.state, ttlSeconds: config.conversationTtlSeconds, timeoutMs: config.stateTimeoutMs, logger: log }),
@@ -121,7 +133,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     inflight,
     ...(config.personalize.enabled ? { personalizer: createPersonalizer({ state: runtime.state, timeoutMs: config.stateTimeoutMs, logger: log }) } : {}),
     router: createModelRouter({ routes: createRouteStore(runtime.state), alias: config.promotion.alias, timeoutMs: config.stateTimeoutMs, logger: log }),
-    readiness: createReadiness(runtime, outbox),
+    readiness: createReadiness(runtime, outbox, config.publish.spoolReadyBytes, () => closing !== undefined),
     observe: createProxyObserver(metrics, new URL(config.upstream.url).host),
     metrics: () => metrics.render(),
     dashboard: dashboard.handle,
@@ -157,7 +169,6 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
   const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
   log.info('proxy listening', { url, upstream: upstream.displayBase, bus: runtime.bus.kind, state: runtime.state.kind, auth: config.auth.mode });
 
-  let closing: Promise<void> | undefined;
   return {
     url,
     port,

@@ -350,6 +350,7 @@ interface Manifest {
     metrics?: { type: string; resource?: { name: string } }[];
     ports?: { port: number; targetPort: number | string }[];
     template?: {
+      metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
       spec: {
         containers: Container[];
         terminationGracePeriodSeconds?: number;
@@ -475,13 +476,17 @@ describe('Kubernetes manifests', () => {
     assert.ok(service.spec!.ports!.every((p) => portNumber(container, p.targetPort) === config.port), 'the Service targets INSITU_PORT');
   });
 
-  test('every consumer serves /readyz and /healthz on INSITU_OPS_PORT, and its probes point there', () => {
+  test('every consumer serves /readyz and /healthz on INSITU_OPS_PORT, its probes point there and Prometheus scrapes that port', () => {
     for (const name of CONSUMER_NAMES) {
       const found = insituContainers.find(({ container }) => runs(container, `consume ${name}`));
       assert.ok(found, `no Deployment runs consume ${name}`);
-      const { container } = found;
+      const { container, deployment } = found;
       const config = assertConfigLoads(name, k8sEnvironment(container));
       assert.ok(config.telemetry.opsPort, `${name}: INSITU_OPS_PORT is set (else the consumer serves nothing to probe)`);
+      // its metrics (feedback by rubric, pairs, jobs, lag) are scraped from the same port
+      const annotations = deployment.spec?.template?.metadata?.annotations ?? {};
+      assert.equal(annotations['prometheus.io/scrape'], 'true', name);
+      assert.equal(Number(annotations['prometheus.io/port']), config.telemetry.opsPort, name);
       assert.equal(container.readinessProbe?.httpGet?.path, '/readyz', name);
       assert.equal(container.livenessProbe?.httpGet?.path, '/healthz', name);
       assert.equal(portNumber(container, container.readinessProbe?.httpGet?.port), config.telemetry.opsPort, name);

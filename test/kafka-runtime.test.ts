@@ -8,10 +8,13 @@ import { startKafkaBroker, type KafkaBroker } from './support/kafka-broker.js';
 import { startSimUpstream, type SimUpstream } from './support/sim-upstream.js';
 import { startInsitu, settle, type Insitu } from './support/insitu.js';
 import { readTopic } from './support/read-topic.js';
+import { tempDirs } from './support/temp-dirs.js';
+import { startProxy } from '../proxy/server.js';
 
 let broker: KafkaBroker;
 let sim: SimUpstream;
 let insitu: Insitu;
+const tempDir = tempDirs('kafka-');
 
 const kafkaEnv = (bootstrap: string) => ({
   INSITU_KAFKA_BROKERS: bootstrap,
@@ -70,7 +73,26 @@ describe('Kafka runtime with Redis state', () => {
     assert.equal(during.busHealthy, false);
     assert.equal(during.pending, 10);
     const ready = await fetch(`${insitu.proxy.url}/readyz`);
-    assert.equal(ready.status, 503);
+    assert.equal(ready.status, 200, 'the spool absorbs the outage: still in service');
+    assert.equal(((await ready.json()) as { status: string }).status, 'degraded');
+
+    // A replica whose spool passed INSITU_SPOOL_READY_BYTES leaves the load balancer, yet still answers and records.
+    const spillDir = tempDir('spill');
+    const config = { ...insitu.runtime.config, dataDir: spillDir, shutdownTimeoutMs: 200, publish: { ...insitu.runtime.config.publish, spoolReadyBytes: 1 } };
+    const full = await startProxy({ ...insitu.runtime, config });
+    try {
+      const spilled = new OpenAI({ baseURL: `${full.url}/v1`, apiKey: 'k', maxRetries: 0 });
+      const answer = await spilled.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'over budget' }] });
+      assert.equal(answer.choices[0]!.message.content, 'echo: over budget');
+      const notReady = await fetch(`${full.url}/readyz`);
+      assert.equal(notReady.status, 503);
+      const body = (await notReady.json()) as { status: string; reason: string; spool: { pending_bytes: number } };
+      assert.equal(body.status, 'not_ready');
+      assert.match(body.reason, /INSITU_SPOOL_READY_BYTES/);
+      assert.ok(body.spool.pending_bytes > 0);
+    } finally {
+      await full.close();
+    }
 
     await broker.restart(); // a new, empty cluster on the same port
     assert.equal(await insitu.proxy.outbox.drain(30_000), true, 'spool drained after the broker returned');
