@@ -57,6 +57,9 @@ export function createProxyApp(deps: ProxyAppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // The key check guards paths that start with /v1/ exactly; a route matched case-insensitively (/V1/models)
+  // would skip it. Other spellings get the 404 below.
+  app.set('case sensitive routing', true);
   const chat = createChatHandler(deps);
   const passThrough = createPassthroughHandler(deps);
 

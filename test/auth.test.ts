@@ -240,6 +240,14 @@ describe('the proxy with INSITU_AUTH=keys', () => {
     assert.equal((await fetch(`${insitu.baseURL}/insitu/dashboard/jobs`)).status, 401);
     assert.equal((await fetch(`${insitu.proxy.url}/healthz`)).status, 200);
     assert.equal((await fetch(`${insitu.proxy.url}/metrics`)).status, 200);
+    // Other spellings of the same paths neither skip the key check nor reach a route or the upstream.
+    for (const path of ['/V1/models', '/V1/insitu/streams/preferences', '/v1//models', '//v1/models', '/v1/%6dodels', '/V1/chat/completions']) {
+      const res = await fetch(`${insitu.proxy.url}${path}`, { method: path.endsWith('completions') ? 'POST' : 'GET', body: path.endsWith('completions') ? '{}' : null });
+      assert.ok(res.status === 401 || res.status === 404, `${path}: ${res.status}`);
+      assert.equal(((await res.json()) as { error: { type: string } }).error.type, 'invalid_request_error', path);
+    }
+    const feedbackUpper = await fetch(`${insitu.proxy.url}/V1/insitu/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ turn_id: 'turn_x', rating: -1 }) });
+    assert.ok(feedbackUpper.status === 401 || feedbackUpper.status === 404, `POST /V1/insitu/feedback: ${feedbackUpper.status}`);
     assert.equal(sim.requests.length, forwarded, 'nothing reached the upstream');
 
     // A good request afterwards is the only turn recorded.
