@@ -11,6 +11,7 @@ import { preferenceBuilder } from '../consumers/preference-builder/index.js';
 import type { TurnSnapshot } from '../src/conversation/turn-snapshot.js';
 import type { TrainingExample } from '../src/events/example.js';
 import type { FeedbackEvent } from '../src/events/feedback.js';
+import type { PreferencePair } from '../src/events/preference.js';
 import { validateFeedbackEvent } from '../src/events/validate.js';
 import { TOPICS } from '../src/topics.js';
 import { settle, startInsitu } from './support/insitu.js';
@@ -103,10 +104,11 @@ onBothRuntimes('POST /v1/insitu/feedback end to end', async (env) => {
   const consumers = [await startFeedbackDetector(insitu.runtime), await preferenceBuilder.start(insitu.runtime)];
   const feedback: FeedbackEvent[] = [];
   const examples: TrainingExample[] = [];
+  const pairs: PreferencePair[] = [];
   const reader = await insitu.runtime.bus.subscribe({
-    group: `explicit-reader-${randomBytes(4).toString('hex')}`, topics: [TOPICS.feedback, TOPICS.examples], fromBeginning: true, ephemeral: true,
+    group: `explicit-reader-${randomBytes(4).toString('hex')}`, topics: [TOPICS.feedback, TOPICS.examples, TOPICS.preferences], fromBeginning: true, ephemeral: true,
     handler: async (records) => {
-      for (const r of records) (r.topic === TOPICS.feedback ? feedback : examples).push(JSON.parse(r.value));
+      for (const r of records) (r.topic === TOPICS.feedback ? feedback : r.topic === TOPICS.examples ? examples : pairs).push(JSON.parse(r.value));
     },
   });
   const post = (body: unknown, headers: Record<string, string> = {}) =>
@@ -151,6 +153,18 @@ onBothRuntimes('POST /v1/insitu/feedback end to end', async (env) => {
     assert.equal(hindsight.length, 1, JSON.stringify(examples.map((e) => [e.kind, e.example_id])));
     assert.equal(hindsight[0]!.response.content, data.choices[0]!.message.content);
     assert.ok(examples.some((e) => e.kind === 'sft' && e.response.content === 'TCP is reliable.'));
+
+    // The thumbed-down answer feeds an in-situ pair: the user asks again, and accepts the new answer.
+    const history = [{ role: 'user' as const, content: 'Explain DNS.' }, data.choices[0]!.message];
+    sim.enqueue({ kind: 'completion', content: 'DNS maps names to addresses.' });
+    const retry = await insitu.client.chat.completions.create({ model: 'm', messages: [...history, { role: 'user', content: 'Explain DNS again, briefly.' }], user: 'u-7' });
+    sim.enqueue({ kind: 'completion', content: 'Glad it helped.' });
+    await insitu.client.chat.completions.create({ model: 'm', messages: [...history, { role: 'user', content: 'Explain DNS again, briefly.' }, retry.choices[0]!.message, { role: 'user', content: 'Thanks, that is perfect.' }], user: 'u-7' });
+    for (let i = 0; i < 200 && pairs.length === 0; i++) await settle(50);
+    assert.equal(pairs.length, 1, JSON.stringify(feedback.map((f) => [f.detector, f.polarity, f.state])));
+    assert.equal(pairs[0]!.rejected.content, data.choices[0]!.message.content);
+    assert.equal(pairs[0]!.chosen.content, 'DNS maps names to addresses.');
+    assert.ok(pairs[0]!.feedback.some((f) => f.feedback_id === accepted.id), 'the pair names the thumbs-down among its feedback');
 
     // Bad input: OpenAI-style errors, nothing published.
     const before = feedback.length;

@@ -157,11 +157,43 @@ describe('in-situ pairs', () => {
     assert.equal(next.rounds, 1);
   });
 
-  test('no pending revision when the next answer is not a revision or there is none', () => {
+  test('no pending revision when the next answer is not a revision', () => {
     assert.equal(planPreferenceWork(input(1, feedback(1, 'DSAT', 'NEWTOPIC'), null)).pending, null);
-    const noAnswer = planPreferenceWork({ ...input(1, feedback(1, 'DSAT', 'FEEDBACK'), null), turn: { ...snapshot(1, chat), answer: null } });
-    assert.equal(noAnswer.pending, null);
-    assert.match(noAnswer.note ?? '', /no answer/);
+  });
+
+  test('dissatisfaction without an answer to pair (a thumbs-down) waits for the revision: the next answer in that place', () => {
+    // A thumbs-down on answer 0: its synthetic feedback turn carries no answer.
+    const thumbsDown = feedback(1, 'DSAT', 'FEEDBACK', { detector: 'explicit', feedback_id: `fb_${'e'.repeat(22)}` });
+    const waiting = planPreferenceWork({ ...input(1, thumbsDown, null), turn: { ...snapshot(1, chat), turn_id: 'turn_explicit_x', answer: null } });
+    assert.equal(waiting.pair, null);
+    const awaited = waiting.pending!;
+    assert.deepEqual([awaited.rejected_turn_id, awaited.revision_turn_id, awaited.revision], [id(0), null, null]);
+    assert.match(waiting.note ?? '', /revise/);
+
+    // The user's next message judges answer 0 too; here the detector saw no complaint, only a rephrased request.
+    const rephrase = planPreferenceWork(input(1, feedback(1, 'NONE', 'REFINEMENT'), awaited));
+    const revised = rephrase.pending!;
+    assert.deepEqual([revised.revision_turn_id, revised.revision], [id(1), chat[1]![1]]);
+    assert.deepEqual(revised.feedback.map((f) => f.feedback_id), [thumbsDown.feedback_id, feedback(1, 'NONE', 'REFINEMENT').feedback_id]);
+
+    // Accepted: the pair is the thumbed-down answer against the revision.
+    const accepted = planPreferenceWork(input(2, feedback(2, 'SAT', 'CONTINUATION'), revised));
+    assert.equal(accepted.pair?.rejected, chat[0]![1]);
+    assert.equal(accepted.pair?.chosen, chat[1]![1]);
+    assert.equal(accepted.pair?.pair_id, pairId(id(0), 'in-situ'));
+
+    // Without the thumbs-down the same rephrase makes no pair.
+    assert.equal(planPreferenceWork(input(1, feedback(1, 'NONE', 'REFINEMENT'), null)).pending, undefined);
+  });
+
+  test('a waiting thumbs-down ends when the user moves on or says the answer was fine', () => {
+    const awaited = planPreferenceWork({ ...input(1, feedback(1, 'DSAT', 'FEEDBACK', { detector: 'explicit' }), null), turn: { ...snapshot(1, chat), answer: null } }).pending!;
+    assert.equal(planPreferenceWork(input(1, feedback(1, 'NONE', 'NEWTOPIC'), awaited)).pending, null);
+    assert.equal(planPreferenceWork(input(1, feedback(1, 'SAT', 'FEEDBACK'), awaited)).pending, null);
+    // another rating of the same answer keeps waiting, with both feedbacks
+    const again = planPreferenceWork({ ...input(1, feedback(1, 'DSAT', 'FEEDBACK', { feedback_id: `fb_${'f'.repeat(22)}` }), awaited), turn: { ...snapshot(1, chat), answer: null } });
+    assert.equal(again.pending?.revision, null);
+    assert.equal(again.pending?.feedback.length, 2);
   });
 
   test('feedback on another turn drops a stale pending revision', () => {

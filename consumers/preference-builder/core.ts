@@ -15,15 +15,19 @@ import { PREFERENCE_PAIR_VERSION } from '../../src/events/preference.js';
 import type { TurnSnapshot } from '../../src/conversation/turn-snapshot.js';
 import { digest } from '../../src/ids.js';
 
-/** A dissatisfying response waiting for the user's verdict on the assistant's revision of it. */
+/**
+ * A dissatisfying response waiting for the user's verdict on the assistant's revision of it, or, with a null
+ * revision, waiting for the revision itself: the dissatisfaction came without an answer to pair (a thumbs-down
+ * from the chat UI, or a complaint the model failed to answer), so the next answer in that place is the retry.
+ */
 export interface PendingRevision {
   rejected_turn_id: string;
   feedback_turn_id: string;
   prompt: ChatMessage[];
   rejected: string;
   rejected_model: string | null;
-  revision_turn_id: string;
-  revision: string;
+  revision_turn_id: string | null;
+  revision: string | null;
   revision_model: string | null;
   preferences: string[];
   preferences_by: string;
@@ -157,14 +161,17 @@ export function planPreferenceWork(input: BuilderInput): BuilderPlan {
   plan.examples.push({ ...base, example_id: exampleId(feedback.judged_turn_id, 'hindsight'), kind: 'hindsight', followUp: exchange.followUp });
   if (feedback.polarity === 'SAT') plan.examples.push({ ...base, example_id: exampleId(feedback.judged_turn_id, 'sft'), kind: 'sft', followUp: null });
 
-  const continuesPending = pending !== null && pending.revision_turn_id === feedback.judged_turn_id;
+  if (pending !== null && pending.revision === null && pending.rejected_turn_id === feedback.judged_turn_id) {
+    return planAwaitedRevision(input, pending, plan);
+  }
+  const continuesPending = pending !== null && pending.revision !== null && pending.revision_turn_id === feedback.judged_turn_id;
   if (!isDissatisfied(feedback)) {
     if (continuesPending && acceptsRevision(feedback)) {
       plan.pair = {
         pair_id: pairId(pending.rejected_turn_id, 'in-situ'),
         feedback,
         prompt: pending.prompt,
-        chosen: pending.revision,
+        chosen: pending.revision!,
         rejected: pending.rejected,
         chosen_turn_id: pending.revision_turn_id,
         preferences: { list: pending.preferences, by: pending.preferences_by },
@@ -198,9 +205,28 @@ export function planPreferenceWork(input: BuilderInput): BuilderPlan {
     return plan;
   }
 
-  if (turn.answer === null || !answerRevises(feedback)) {
+  if (turn.answer === null) {
+    // Nothing to pair yet: the next answer to this place in the conversation will be the revision.
+    plan.pending = {
+      rejected_turn_id: feedback.judged_turn_id,
+      feedback_turn_id: feedback.feedback_turn_id,
+      prompt: exchange.prompt,
+      rejected: exchange.response,
+      rejected_model: judgedModel,
+      revision_turn_id: null,
+      revision: null,
+      revision_model: null,
+      preferences: preferences.list,
+      preferences_by: preferences.by,
+      feedback: [pairFeedbackOf(feedback)],
+      rounds: 1,
+    };
+    plan.note = 'waiting for the assistant to revise the rejected response';
+    return plan;
+  }
+  if (!answerRevises(feedback)) {
     plan.pending = null;
-    plan.note = turn.answer === null ? 'no answer to the dissatisfied turn to pair as chosen' : `the next answer is not a revision (state ${feedback.state})`;
+    plan.note = `the next answer is not a revision (state ${feedback.state})`;
     return plan;
   }
   const revision = { revision_turn_id: turn.turn_id, revision: turn.answer, revision_model: turn.model_served };
@@ -228,6 +254,40 @@ export function planPreferenceWork(input: BuilderInput): BuilderPlan {
       rounds: 1,
     };
   }
+  plan.note = 'waiting for the user to accept the revision';
+  return plan;
+}
+
+/**
+ * More feedback on a response that is waiting for its revision (the user's next message after a thumbs-down,
+ * or another rating): the answer to it is the revision when the user complains again or asks for a change;
+ * the wait ends when the user says the response was fine after all, or moves on.
+ */
+function planAwaitedRevision(input: BuilderInput, pending: PendingRevision, plan: BuilderPlan): BuilderPlan {
+  const { feedback, turn } = input;
+  if (feedback.polarity === 'SAT' && !isDissatisfied(feedback)) {
+    plan.pending = null;
+    plan.note = 'the user withdrew the dissatisfaction';
+    return plan;
+  }
+  const more = input.preferences?.list ?? [];
+  const merged: PendingRevision = {
+    ...pending,
+    preferences: [...new Set([...pending.preferences, ...more])],
+    preferences_by: input.preferences && input.preferences.by !== pending.preferences_by ? `${pending.preferences_by}+${input.preferences.by}` : pending.preferences_by,
+    feedback: pending.feedback.some((f) => f.feedback_id === feedback.feedback_id) ? pending.feedback : [...pending.feedback, pairFeedbackOf(feedback)],
+  };
+  if (turn.answer === null) {
+    plan.pending = merged;
+    plan.note = 'waiting for the assistant to revise the rejected response';
+    return plan;
+  }
+  if (!isDissatisfied(feedback) && !answerRevises(feedback)) {
+    plan.pending = null;
+    plan.note = `the user moved on without asking for a revision (state ${feedback.state})`;
+    return plan;
+  }
+  plan.pending = { ...merged, revision_turn_id: turn.turn_id, revision: turn.answer, revision_model: turn.model_served };
   plan.note = 'waiting for the user to accept the revision';
   return plan;
 }
