@@ -17,7 +17,8 @@ import type { FeedbackEvent } from '../src/events/feedback.js';
 import type { TurnEvent } from '../src/events/turn.js';
 import { validateTurnEvent } from '../src/events/validate.js';
 import { readHistoricalConversation, timestampOf } from '../src/ingest/read.js';
-import { checkpointFile, ingestCorpus } from '../src/ingest/run.js';
+import { createProgressLine } from '../src/cli/progress.js';
+import { checkpointFile, ingestCorpus, type IngestProgress } from '../src/ingest/run.js';
 import { historicalTurns } from '../src/ingest/turns.js';
 import { silentLogger } from '../src/log.js';
 import { openRuntime } from '../src/runtime.js';
@@ -137,12 +138,45 @@ onBothRuntimes('insitu ingest through insitu.turns', async (env) => {
     assert.equal(new Set(turns.map((r) => r.headers['insitu-event-id'])).size, 4);
     await settle(500);
     assert.equal(feedback.length, 1);
+
+    // Interrupted mid-file (the bus fails on the second batch): the rerun resumes after the last published
+    // batch, publishes the rest once, and its rate and ETA count only its own work.
+    const partialTenant = `${tenant}-partial`;
+    let publishes = 0;
+    const failing = { ...runtime.bus, publish: async (records: Parameters<typeof runtime.bus.publish>[0]) => {
+      if (++publishes === 2) throw new Error('broker went away');
+      return runtime.bus.publish(records);
+    } };
+    await assert.rejects(ingestCorpus({ input, bus: failing, dataDir: join(dir, 'data'), tenant: partialTenant, batchSize: 2 }), /broker went away/);
+    const samples: IngestProgress[] = [];
+    const resumed = await ingestCorpus({ input, bus: runtime.bus, dataDir: join(dir, 'data'), tenant: partialTenant, batchSize: 2, progress: (p) => samples.push(p) });
+    assert.ok(resumed.resumedFrom > 0 && resumed.resumedFrom < 4, `resumed from line ${resumed.resumedFrom}`);
+    assert.equal(resumed.turns, 4, 'the checkpoint counts every turn once');
+    const ofPartial = () => turns.filter((r) => (JSON.parse(r.value) as TurnEvent).tenant === partialTenant);
+    for (let i = 0; i < 200 && ofPartial().length < 4; i++) await settle(50);
+    await settle(300);
+    assert.equal(new Set(ofPartial().map((r) => r.headers['insitu-event-id'])).size, 4);
+    assert.equal(ofPartial().length, 4, 'no turn published twice across the interrupted run and its resumption');
+    for (const p of samples) assert.ok(p.turnsThisRun < p.turns && p.startBytes > 0, JSON.stringify(p));
   } finally {
     await detector.close();
     await reader.close();
     await runtime.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('progress line', () => {
+  test("a resumed run's ETA and rate count only its own work", () => {
+    const written: string[] = [];
+    const stream = { isTTY: false, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream;
+    const line = createProgressLine(stream);
+    // half the file was done by an earlier run; this run did 10 % more of the file in 1 s, 100 turns
+    line.update({ bytes: 60, totalBytes: 100, startBytes: 50, seconds: 1, rate: { count: 100, unit: 'turns/s' }, detail: 'x' });
+    assert.match(written[0]!, /60\.0%/);
+    assert.match(written[0]!, /100 turns\/s/);
+    assert.match(written[0]!, /ETA 4s/, written[0]);
+  });
 });
 
 describe('insitu ingest (CLI)', () => {

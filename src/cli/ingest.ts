@@ -33,7 +33,7 @@ export async function ingestCommand(args: string[], config: Config, logger: Logg
       tenant,
       batchSize,
       restart,
-      progress: (p) => progress.update({ bytes: p.bytes, totalBytes: p.totalBytes, seconds: p.seconds, rate: { count: p.turns, unit: 'turns/s' }, detail: `${p.conversations} conversations, ${p.turns} turns` }),
+      progress: (p) => progress.update({ bytes: p.bytes, totalBytes: p.totalBytes, startBytes: p.startBytes, seconds: p.seconds, rate: { count: p.turnsThisRun, unit: 'turns/s' }, detail: `${p.conversations} conversations, ${p.turns} turns` }),
     });
     progress.done();
     const resumed = result.resumedFrom > 0 ? ` (resumed after line ${result.resumedFrom})` : '';

@@ -30,9 +30,14 @@ export interface IngestCheckpoint {
 export interface IngestProgress {
   bytes: number;
   totalBytes: number;
+  /** Bytes an earlier run had done (skipped on resume): rate and ETA count only this run's work. */
+  startBytes: number;
+  /** Seconds since this run started publishing (after skipping what an earlier run did). */
   seconds: number;
   conversations: number;
   turns: number;
+  /** Turns published by this run. */
+  turnsThisRun: number;
 }
 
 export interface IngestResult extends IngestCheckpoint {
@@ -114,9 +119,11 @@ export async function ingestCorpus(options: {
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let lineNumber = 0;
   let lastProgress = 0;
+  let resumedAt: { bytes: number; t: number; turns: number } | undefined;
   for await (const line of lines) {
     lineNumber++;
     if (lineNumber <= resumedFrom) continue;
+    resumedAt ??= { bytes: stream.bytesRead, t: performance.now(), turns: state.turns };
     pendingLine = lineNumber;
     if (line.trim() === '') continue;
     const conversation = readHistoricalConversation(line, lineNumber);
@@ -133,7 +140,11 @@ export async function ingestCorpus(options: {
     const t = performance.now();
     if (options.progress && t - lastProgress > 250) {
       lastProgress = t;
-      options.progress({ bytes: stream.bytesRead, totalBytes: stat.size, seconds: (t - started) / 1000, conversations: state.conversations + pendingCounts.conversations, turns: state.turns + pendingCounts.turns });
+      const turns = state.turns + pendingCounts.turns;
+      options.progress({
+        bytes: stream.bytesRead, totalBytes: stat.size, startBytes: resumedFrom > 0 ? resumedAt.bytes : 0, seconds: (t - resumedAt.t) / 1000,
+        conversations: state.conversations + pendingCounts.conversations, turns, turnsThisRun: turns - resumedAt.turns,
+      });
     }
   }
   await flush();
