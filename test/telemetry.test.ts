@@ -13,7 +13,10 @@ import { loadConfig } from '../src/config.js';
 import type { DeliveredRecord } from '../src/bus/types.js';
 import { silentLogger } from '../src/log.js';
 import { openRuntime } from '../src/runtime.js';
+import { createEmbeddedBus } from '../src/bus/embedded.js';
+import { instrumentBus } from '../src/telemetry/bus-instrumentation.js';
 import { createMetrics } from '../src/telemetry/metrics.js';
+import { tempDirs } from './support/temp-dirs.js';
 import { startOpsServer } from '../src/telemetry/ops-server.js';
 import { TOPICS } from '../src/topics.js';
 import { settle, startInsitu } from './support/insitu.js';
@@ -80,6 +83,34 @@ describe('metrics registry', () => {
     const counters = text.split('\n').filter((l) => l.startsWith('z_total{'));
     assert.equal(counters.length, 20);
     for (const line of counters) assert.ok(line.length < 200, line.slice(0, 80));
+  });
+});
+
+describe('bus instrumentation', () => {
+  const tempDir = tempDirs('metrics-');
+  test('lag ignores backfilled records (historical timestamps); idle groups show their last batch age; consumed training events count', async () => {
+    const metrics = createMetrics();
+    const bus = instrumentBus(createEmbeddedBus({ dataDir: tempDir('bus'), defaultPartitions: 1, logger: silentLogger, pollMs: 20 }), metrics);
+    const seen: DeliveredRecord[] = [];
+    const sub = await bus.subscribe({ group: 'lag-group', topics: [TOPICS.turns, TOPICS.training], fromBeginning: true, handler: async (r) => void seen.push(...r) });
+    try {
+      const year2023 = Date.parse('2023-05-01T10:00:00Z');
+      await bus.publish([{ topic: TOPICS.turns, key: 'c', value: '{}', timestamp: year2023, headers: { 'insitu-ingested': '1' } }]);
+      for (let i = 0; i < 200 && seen.length < 1; i++) await settle(20);
+      const afterBackfill = metrics.render();
+      assert.equal(sample(afterBackfill, 'insitu_consumer_lag_seconds', { group: 'lag-group' }), undefined, 'no lag from a 2023 backfill');
+      assert.ok((sample(afterBackfill, 'insitu_consumer_last_batch_age_seconds', { group: 'lag-group' }) ?? -1) >= 0);
+
+      await bus.publish([{ topic: TOPICS.turns, key: 'c', value: '{}', timestamp: Date.now() - 120_000 }]);
+      await bus.publish([{ topic: TOPICS.training, key: 'job-1', value: JSON.stringify({ job_id: 'job-1', status: 'running' }) }]);
+      for (let i = 0; i < 200 && seen.length < 3; i++) await settle(20);
+      const text = metrics.render();
+      assert.ok((sample(text, 'insitu_consumer_lag_seconds', { group: 'lag-group', topic: TOPICS.turns }) ?? 0) >= 119, 'a live record two minutes old');
+      assert.equal(sample(text, 'insitu_training_jobs', { state: 'running' }), 1);
+    } finally {
+      await sub.close();
+      await bus.close();
+    }
   });
 });
 

@@ -16,9 +16,14 @@ export function instrumentBus(bus: Bus, metrics: Metrics): Bus {
   const consumed = metrics.counter('insitu_consumer_records_total', 'Records handed to a consumer group, by group and topic.');
   const failed = metrics.counter('insitu_consumer_failed_batches_total', 'Batches whose handler threw (the bus retries them), by group.');
   const batchSeconds = metrics.histogram('insitu_consumer_batch_duration_seconds', 'Time a consumer group took to handle one batch.', LATENCY_BUCKETS);
-  const lag = new Map<string, number>();
-  metrics.gauge('insitu_consumer_lag_seconds', 'How far behind each consumer group was at its last batch: now minus the newest record timestamp of that batch.', () =>
-    [...lag].map(([group, value]) => ({ labels: { group }, value })),
+  const lag = new Map<string, { group: string; topic: string; seconds: number }>();
+  const lastBatchAt = new Map<string, number>();
+  metrics.gauge('insitu_consumer_lag_seconds', 'How far behind each consumer group was on each topic at its last batch of live records: now minus the newest record timestamp of that batch (backfilled records, which keep their historical time, do not count).', () =>
+    [...lag.values()].map(({ group, topic, seconds }) => ({ labels: { group, topic }, value: seconds })),
+  );
+  // With the lag above, this tells a caught-up idle group (old batch, small lag) from a stuck one (old batch, large lag).
+  metrics.gauge('insitu_consumer_last_batch_age_seconds', 'Seconds since each consumer group last handled a batch.', () =>
+    [...lastBatchAt].map(([group, at]) => ({ labels: { group }, value: Math.max(0, (Date.now() - at) / 1000) })),
   );
   const feedback = metrics.counter('insitu_feedback_total', 'FeedbackEvents published, by polarity and detector.');
   const rubrics = metrics.counter('insitu_feedback_rubrics_total', 'SAT and DSAT rubric labels in published FeedbackEvents, by kind and rubric.');
@@ -26,12 +31,19 @@ export function instrumentBus(bus: Bus, metrics: Metrics): Bus {
   const dropped = metrics.counter('insitu_pairs_filtered_total', 'Pairs a filter dropped, by filter.');
   const deadLetters = metrics.counter('insitu_dead_letters_total', 'Records a consumer gave up on (insitu.dlq), by consumer group and reason.');
   const jobs = new Map<string, string>();
-  metrics.gauge('insitu_training_jobs', 'Training jobs this process saw, by their latest state.', () => {
+  metrics.gauge('insitu_training_jobs', 'Training jobs this process published or consumed events of since it started, by their latest state (the evaluator consumes insitu.training: it sees every job).', () => {
     const counts = new Map<string, number>();
     for (const status of jobs.values()) counts.set(status, (counts.get(status) ?? 0) + 1);
     return [...counts].map(([state, value]) => ({ labels: { state }, value }));
   });
 
+  const observeTraining = (value: string) => {
+    const t = JSON.parse(value) as TrainingEvent;
+    if (typeof t.job_id !== 'string' || typeof t.status !== 'string') return;
+    jobs.delete(t.job_id);
+    jobs.set(t.job_id, t.status);
+    if (jobs.size > MAX_JOBS) jobs.delete(jobs.keys().next().value!);
+  };
   const observePublished = (topic: string, value: string) => {
     try {
       if (topic === TOPICS.feedback) {
@@ -47,10 +59,7 @@ export function instrumentBus(bus: Bus, metrics: Metrics): Bus {
         const d = JSON.parse(value) as { group?: string; reason?: string };
         deadLetters.inc({ group: String(d.group ?? 'unknown'), reason: String(d.reason ?? 'unknown') });
       } else if (topic === TOPICS.training) {
-        const t = JSON.parse(value) as TrainingEvent;
-        jobs.delete(t.job_id);
-        jobs.set(t.job_id, t.status);
-        if (jobs.size > MAX_JOBS) jobs.delete(jobs.keys().next().value!);
+        observeTraining(value);
       }
     } catch {
       // Not ours to judge: the consumers validate what they read.
@@ -75,8 +84,18 @@ export function instrumentBus(bus: Bus, metrics: Metrics): Bus {
         ...options,
         handler: async (records) => {
           const started = performance.now();
-          const newest = records.reduce((max, r) => Math.max(max, r.timestamp), 0);
-          if (newest > 0) lag.set(group, Math.max(0, (Date.now() - newest) / 1000));
+          lastBatchAt.set(group, Date.now());
+          const newest = records.reduce((max, r) => (r.headers['insitu-ingested'] ? max : Math.max(max, r.timestamp)), 0);
+          const topic = records[0]?.topic;
+          if (newest > 0 && topic) lag.set(`${group}\n${topic}`, { group, topic, seconds: Math.max(0, (Date.now() - newest) / 1000) });
+          for (const r of records) {
+            if (r.topic !== TOPICS.training) continue;
+            try {
+              observeTraining(r.value);
+            } catch {
+              // the consumer reports unreadable records itself
+            }
+          }
           try {
             await options.handler(records);
           } catch (error) {
