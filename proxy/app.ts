@@ -42,6 +42,8 @@ export interface ProxyAppDeps {
   /** INSITU_MAX_INFLIGHT and INSITU_MAX_MESSAGES for chat completions. */
   maxInflight?: number;
   maxMessages?: number;
+  /** INSITU_SPOOL_MAX_BYTES: chat requests are refused with 503 while the publish spool holds this much. */
+  spool?: { pendingBytes: () => number; maxBytes: number };
   /** Secrets (the upstream key) never relayed back from the upstream. */
   secrets?: string[];
   maxBodyBytes: number;

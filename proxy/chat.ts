@@ -40,6 +40,8 @@ export interface ChatHandlerDeps {
   auth?: AuthGate;
   /** INSITU_MAX_INFLIGHT: beyond it a request is refused at once with 503 instead of queueing. */
   maxInflight?: number;
+  /** INSITU_SPOOL_MAX_BYTES: while the publish spool holds this much, new requests are refused with 503. */
+  spool?: { pendingBytes: () => number; maxBytes: number };
   /** INSITU_MAX_MESSAGES: more messages in one request is a 400. */
   maxMessages?: number;
   /** Secrets (the upstream key) removed from anything relayed from the upstream: an error body may echo them. */
@@ -60,6 +62,11 @@ export function createChatHandler(deps: ChatHandlerDeps) {
     if (deps.maxInflight !== undefined && deps.inflight.count >= deps.maxInflight) {
       // Shed load before any work (no body read, no state call): a fast 503 lets clients back off or go elsewhere.
       sendError(res, 503, errorBody(`The proxy is at its limit of ${deps.maxInflight} concurrent chat requests. Please retry shortly.`, 'server_error', 'overloaded'), { 'retry-after': '1', connection: 'close' });
+      return;
+    }
+    if (deps.spool && deps.spool.pendingBytes() >= deps.spool.maxBytes) {
+      // The bus has been away long enough to fill the disk bound: a turn accepted now could not be recorded.
+      sendError(res, 503, errorBody('The proxy cannot record more requests until its event bus catches up (publish spool full). Please retry later.', 'server_error', 'spool_full'), { 'retry-after': '5', connection: 'close' });
       return;
     }
     const done = deps.inflight.begin();

@@ -137,6 +137,7 @@ export const VARIABLES = [
   { name: 'INSITU_DATA_DIR', default: './data', description: 'Directory for the publish spool, the dataset store (datasets/: pairs, SFT and hindsight examples by tenant and day) and, on the embedded runtime, the bus logs and committed offsets.', parse: text },
   { name: 'INSITU_PUBLISH_QUEUE', default: '10000', description: 'Events held in memory for publishing; beyond it they are read back from the spool file.', parse: integer(1, 10_000_000) },
   { name: 'INSITU_SPOOL_READY_BYTES', default: '1073741824', description: 'Proxy readiness: /readyz answers 503 once this many bytes of events wait in the spool for the bus (a long outage), so a load balancer shifts traffic to other replicas; requests are still accepted and recorded. Below it a bus or state outage only marks /readyz degraded.', parse: integer(1, Number.MAX_SAFE_INTEGER) },
+  { name: 'INSITU_SPOOL_MAX_BYTES', default: '4gb', description: 'Disk bound of the publish spool: while this many bytes of events wait in it for the bus, new chat requests get a fast 503 (code spool_full, Retry-After) instead of growing the disk without bound; requests already running still finish and are recorded.', parse: bytes(1) },
   { name: 'INSITU_PUBLISH_BATCH', default: '500', description: 'Most events sent to the bus in one batch.', parse: integer(1, 100_000) },
   { name: 'INSITU_PUBLISH_LINGER_MS', default: '5', description: 'How long the publisher waits to fill a batch.', parse: integer(0, 10_000) },
   { name: 'INSITU_BUS_PARTITIONS', default: '6', description: 'Partitions of each topic Insitu creates (embedded bus and Kafka).', parse: integer(1, 10_000) },
@@ -243,7 +244,7 @@ export interface Config {
   stateTimeoutMs: number;
   shutdownTimeoutMs: number;
   dataDir: string;
-  publish: { queue: number; batch: number; lingerMs: number; spoolReadyBytes: number };
+  publish: { queue: number; batch: number; lingerMs: number; spoolReadyBytes: number; spoolMaxBytes: number };
   partitions: number;
   logLevel: LogLevel;
   telemetry: { otlpEndpoint: string | undefined; serviceName: string; opsPort: number | undefined };
@@ -371,7 +372,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stateTimeoutMs: get('INSITU_STATE_TIMEOUT_MS'),
     shutdownTimeoutMs: get('INSITU_SHUTDOWN_TIMEOUT_MS'),
     dataDir: get('INSITU_DATA_DIR'),
-    publish: { queue: get('INSITU_PUBLISH_QUEUE'), batch: get('INSITU_PUBLISH_BATCH'), lingerMs: get('INSITU_PUBLISH_LINGER_MS'), spoolReadyBytes: get('INSITU_SPOOL_READY_BYTES') },
+    publish: { queue: get('INSITU_PUBLISH_QUEUE'), batch: get('INSITU_PUBLISH_BATCH'), lingerMs: get('INSITU_PUBLISH_LINGER_MS'), spoolReadyBytes: get('INSITU_SPOOL_READY_BYTES'), spoolMaxBytes: get('INSITU_SPOOL_MAX_BYTES') },
     partitions: get('INSITU_BUS_PARTITIONS'),
     logLevel: get('INSITU_LOG_LEVEL'),
     telemetry: { otlpEndpoint: get('OTEL_EXPORTER_OTLP_ENDPOINT'), serviceName: get('OTEL_SERVICE_NAME'), opsPort: get('INSITU_OPS_PORT') },
