@@ -15,6 +15,7 @@ import type { ModelRouter } from './model-router.js';
 import type { ProxyObserver } from './observe.js';
 import type { Personalizer } from './personalizer.js';
 import { rewriteRequest } from './request-rewrite.js';
+import { createDoneSplitter } from './sse-done.js';
 import type { Stitch, Stitcher } from './stitching.js';
 import { buildTurnEvent, type TurnRecorder } from './turn-recorder.js';
 import { DROP_RESPONSE, UpstreamError, type Upstream } from './upstream.js';
@@ -51,7 +52,6 @@ export interface ChatHandlerDeps {
   logger: Logger;
 }
 
-const DONE_EVENT = Buffer.from('data: [DONE]');
 const noCompletion = (): ReadCompletion => ({ choices: [], model: null, usage: null, error: null });
 
 export function createChatHandler(deps: ChatHandlerDeps) {
@@ -184,8 +184,8 @@ export function createChatHandler(deps: ChatHandlerDeps) {
       let finished = false;
       // The turn goes to the spool before the client sees the end of its response, so any answer a client
       // has completed is durable: a JSON body is sent whole after recording; in a stream, the chunk that
-      // carries `data: [DONE]` (and anything after it) is held back until the turn is recorded.
-      let held: Buffer | undefined;
+      // `data: [DONE]` event (and anything after it) is held back until the turn is recorded.
+      const splitter = createDoneSplitter();
       const finish = (endedBy: string | null, error: UpstreamError | null) => {
         if (finished) return;
         finished = true;
@@ -197,12 +197,13 @@ export function createChatHandler(deps: ChatHandlerDeps) {
         if (!clientGone) {
           if (error && isStream) {
             // Headers are gone; tell an SSE client in-band, as OpenAI does, then end the stream.
-            if (held) res.write(held);
+            const rest = splitter.held();
+            if (rest.length > 0) res.write(rest);
             res.end(`data: ${JSON.stringify(errorBody(error.message, 'upstream_error', error.code))}\n\n`);
           } else if (error) {
             res.destroy(); // a cut JSON body must not look complete
           } else if (isStream) {
-            res.end(held);
+            res.end(splitter.held());
           } else {
             res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
           }
@@ -212,11 +213,9 @@ export function createChatHandler(deps: ChatHandlerDeps) {
       upstreamRes.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
         if (clientGone || !isStream) return;
-        if (held || chunk.includes(DONE_EVENT)) {
-          held = held ? Buffer.concat([held, chunk]) : chunk;
-          return;
-        }
-        if (!res.write(chunk)) {
+        const now = splitter.push(chunk);
+        if (now.length === 0) return;
+        if (!res.write(now)) {
           upstreamRes.pause();
           res.once('drain', () => upstreamRes.resume());
         }
