@@ -4,6 +4,7 @@
 import { redactSecrets } from '../src/secrets.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { estimateTokens } from '../src/auth/token-estimate.js';
 import { RequestError } from '../src/errors.js';
 import { newTurnId } from '../src/ids.js';
 import type { Logger } from '../src/log.js';
@@ -139,7 +140,9 @@ export function createChatHandler(deps: ChatHandlerDeps) {
         stream: chat.stream,
       });
       recorder.record(event, observation?.traceHeaders);
-      if (key) deps.auth?.countTokens(key, fields.completion.usage);
+      // Charged from the upstream's usage, or, when it reported none but answered, from an estimate.
+      const { usage, choices } = fields.completion;
+      if (key) deps.auth?.countTokens(key, usage ?? (choices.length > 0 ? { total_tokens: estimateTokens(chat.body.messages, choices) } : null));
     };
     const insituHeaders = (stitch: Stitch) => ({ 'x-insitu-conversation-id': stitch.conversationId, 'x-insitu-turn-id': turnId });
 
