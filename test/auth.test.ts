@@ -406,3 +406,31 @@ describe('insitu keys (CLI) against Redis, with a proxy on the same Redis', () =
     }
   });
 });
+
+describe('two proxy replicas sharing Redis', () => {
+  test('a key revoked through one replica is refused by the other on its next request (lookups are not cached)', async () => {
+    const sim = await startSimUpstream();
+    const env = { INSITU_UPSTREAM_URL: sim.url, INSITU_UPSTREAM_API_KEY: UPSTREAM_KEY, INSITU_AUTH: 'keys', INSITU_REDIS_URL: REDIS_URL };
+    const a = await startInsitu(env);
+    const b = await startInsitu(env);
+    try {
+      const storeA = createKeyStore(a.runtime.state);
+      const { key, record } = await storeA.create({ tenant: `replicas-${run}` });
+      const ask = (replica: Insitu, content: string) => new OpenAI({ baseURL: replica.baseURL, apiKey: key, maxRetries: 0 }).chat.completions.create({ model: 'gpt-sim', messages: [{ role: 'user', content }] });
+      // Both replicas accept the key, and B looks it up again on every request.
+      for (const content of ['a first', 'b first', 'b second']) assert.equal((await ask(content.startsWith('a') ? a : b, content)).choices[0]!.message.content, `echo: ${content}`);
+      await storeA.revoke(record.id);
+      const forwarded = sim.requests.length;
+      for (const replica of [b, a]) {
+        const error = await ask(replica, 'after revoke').then(() => null, (e: unknown) => e);
+        assert.ok(error instanceof OpenAI.AuthenticationError, String(error));
+        assert.match(error.message, new RegExp(`${record.id} has been revoked`));
+      }
+      assert.equal(sim.requests.length, forwarded, 'nothing forwarded after the revocation');
+    } finally {
+      await b.close();
+      await a.close();
+      await sim.close();
+    }
+  });
+});
