@@ -147,6 +147,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     maxMessages: config.maxMessages,
     secrets: configSecrets(config),
     maxBodyBytes: config.maxBodyBytes,
+    maxPassthroughBodyBytes: config.maxPassthroughBodyBytes,
     defaultTenant: config.defaultTenant,
     logger: log,
   });

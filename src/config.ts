@@ -118,7 +118,8 @@ export const VARIABLES = [
   { name: 'INSITU_UPSTREAM_CONNECT_TIMEOUT_MS', default: '10000', description: 'Time allowed to open a connection upstream before answering 504.', parse: integer(1, 3_600_000) },
   { name: 'INSITU_UPSTREAM_TIMEOUT_MS', default: '600000', description: 'Time allowed for the upstream response headers (first byte) before answering 504.', parse: integer(1, 86_400_000) },
   { name: 'INSITU_UPSTREAM_IDLE_TIMEOUT_MS', default: '300000', description: 'Longest silence allowed between two chunks of an upstream response before it is cut.', parse: integer(1, 86_400_000) },
-  { name: 'INSITU_MAX_BODY', default: '4mb', description: 'Largest request body accepted (413 above it).', parse: bytes(1024) },
+  { name: 'INSITU_MAX_BODY', default: '4mb', description: 'Largest chat completion request body accepted (413 above it).', parse: bytes(1024) },
+  { name: 'INSITU_MAX_PASSTHROUGH_BODY', default: '512mb', description: 'Largest request body passed through to the upstream on the other /v1 routes (files, audio, embeddings, ...); streamed, never buffered; 413 above it.', parse: bytes(1024) },
   { name: 'INSITU_MAX_EVENT_BYTES', default: '900kb', description: 'Largest serialized event published; longer message contents are truncated to fit (and marked truncated). Keep it under the broker\'s max.message.bytes.', parse: bytes(16 * 1024) },
   { name: 'INSITU_MAX_MESSAGES', default: '2048', description: 'Most messages accepted in one chat request (400 above it).', parse: integer(1, 1_000_000) },
   { name: 'INSITU_MAX_INFLIGHT', default: '1024', description: 'Chat requests handled at once per proxy process; beyond it new ones get 503 with Retry-After at once instead of queueing.', parse: integer(1, 1_000_000) },
@@ -233,6 +234,7 @@ export interface Config {
     idleTimeoutMs: number;
   };
   maxBodyBytes: number;
+  maxPassthroughBodyBytes: number;
   maxMessages: number;
   maxInflight: number;
   auth: { mode: 'off' | 'keys'; defaultRpm: number; defaultTpm: number };
@@ -361,6 +363,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutMs: get('INSITU_UPSTREAM_IDLE_TIMEOUT_MS'),
     },
     maxBodyBytes: get('INSITU_MAX_BODY'),
+    maxPassthroughBodyBytes: get('INSITU_MAX_PASSTHROUGH_BODY'),
     maxMessages: get('INSITU_MAX_MESSAGES'),
     maxInflight: get('INSITU_MAX_INFLIGHT'),
     auth: { mode: get('INSITU_AUTH'), defaultRpm: get('INSITU_KEY_RPM'), defaultTpm: get('INSITU_KEY_TPM') },
