@@ -42,9 +42,13 @@ export interface ProxyAppDeps {
   /** INSITU_MAX_INFLIGHT and INSITU_MAX_MESSAGES for chat completions. */
   maxInflight?: number;
   maxMessages?: number;
+  /** INSITU_SPOOL_MAX_BYTES: chat requests are refused with 503 while the publish spool holds this much. */
+  spool?: { pendingBytes: () => number; maxBytes: number };
   /** Secrets (the upstream key) never relayed back from the upstream. */
   secrets?: string[];
   maxBodyBytes: number;
+  /** INSITU_MAX_PASSTHROUGH_BODY: the body limit of every other /v1 route. */
+  maxPassthroughBodyBytes: number;
   defaultTenant: string;
   logger: Logger;
 }
@@ -61,7 +65,7 @@ export function createProxyApp(deps: ProxyAppDeps): RequestListener {
   // would skip it. Other spellings get the 404 below.
   app.set('case sensitive routing', true);
   const chat = createChatHandler(deps);
-  const passThrough = createPassthroughHandler(deps);
+  const passThrough = createPassthroughHandler({ ...deps, maxBodyBytes: deps.maxPassthroughBodyBytes });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

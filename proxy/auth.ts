@@ -22,7 +22,7 @@ export interface AuthGate {
    * when the request may go on, after rewriting its headers; otherwise it has answered and resolves with null.
    */
   admit(req: IncomingMessage, res: ServerResponse, options: { rateLimited: boolean }): Promise<AuthenticatedKey | null>;
-  /** Adds a finished response's reported tokens to the key's TPM window. */
+  /** Adds a finished response's tokens (reported, or estimated by the caller) to the key's TPM window. */
   countTokens(key: AuthenticatedKey, usage: { total_tokens: number } | null): void;
   /** Middleware for every /v1 route but chat completions (which calls admit itself). */
   middleware(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;

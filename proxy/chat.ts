@@ -4,6 +4,7 @@
 import { redactSecrets } from '../src/secrets.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { estimateTokens } from '../src/auth/token-estimate.js';
 import { RequestError } from '../src/errors.js';
 import { newTurnId } from '../src/ids.js';
 import type { Logger } from '../src/log.js';
@@ -15,6 +16,7 @@ import type { ModelRouter } from './model-router.js';
 import type { ProxyObserver } from './observe.js';
 import type { Personalizer } from './personalizer.js';
 import { rewriteRequest } from './request-rewrite.js';
+import { createDoneSplitter } from './sse-done.js';
 import type { Stitch, Stitcher } from './stitching.js';
 import { buildTurnEvent, type TurnRecorder } from './turn-recorder.js';
 import { DROP_RESPONSE, UpstreamError, type Upstream } from './upstream.js';
@@ -40,6 +42,8 @@ export interface ChatHandlerDeps {
   auth?: AuthGate;
   /** INSITU_MAX_INFLIGHT: beyond it a request is refused at once with 503 instead of queueing. */
   maxInflight?: number;
+  /** INSITU_SPOOL_MAX_BYTES: while the publish spool holds this much, new requests are refused with 503. */
+  spool?: { pendingBytes: () => number; maxBytes: number };
   /** INSITU_MAX_MESSAGES: more messages in one request is a 400. */
   maxMessages?: number;
   /** Secrets (the upstream key) removed from anything relayed from the upstream: an error body may echo them. */
@@ -49,7 +53,6 @@ export interface ChatHandlerDeps {
   logger: Logger;
 }
 
-const DONE_EVENT = Buffer.from('data: [DONE]');
 const noCompletion = (): ReadCompletion => ({ choices: [], model: null, usage: null, error: null });
 
 export function createChatHandler(deps: ChatHandlerDeps) {
@@ -60,6 +63,11 @@ export function createChatHandler(deps: ChatHandlerDeps) {
     if (deps.maxInflight !== undefined && deps.inflight.count >= deps.maxInflight) {
       // Shed load before any work (no body read, no state call): a fast 503 lets clients back off or go elsewhere.
       sendError(res, 503, errorBody(`The proxy is at its limit of ${deps.maxInflight} concurrent chat requests. Please retry shortly.`, 'server_error', 'overloaded'), { 'retry-after': '1', connection: 'close' });
+      return;
+    }
+    if (deps.spool && deps.spool.pendingBytes() >= deps.spool.maxBytes) {
+      // The bus has been away long enough to fill the disk bound: a turn accepted now could not be recorded.
+      sendError(res, 503, errorBody('The proxy cannot record more requests until its event bus catches up (publish spool full). Please retry later.', 'server_error', 'spool_full'), { 'retry-after': '5', connection: 'close' });
       return;
     }
     const done = deps.inflight.begin();
@@ -132,7 +140,9 @@ export function createChatHandler(deps: ChatHandlerDeps) {
         stream: chat.stream,
       });
       recorder.record(event, observation?.traceHeaders);
-      if (key) deps.auth?.countTokens(key, fields.completion.usage);
+      // Charged from the upstream's usage, or, when it reported none but answered, from an estimate.
+      const { usage, choices } = fields.completion;
+      if (key) deps.auth?.countTokens(key, usage ?? (choices.length > 0 ? { total_tokens: estimateTokens(chat.body.messages, choices) } : null));
     };
     const insituHeaders = (stitch: Stitch) => ({ 'x-insitu-conversation-id': stitch.conversationId, 'x-insitu-turn-id': turnId });
 
@@ -177,8 +187,8 @@ export function createChatHandler(deps: ChatHandlerDeps) {
       let finished = false;
       // The turn goes to the spool before the client sees the end of its response, so any answer a client
       // has completed is durable: a JSON body is sent whole after recording; in a stream, the chunk that
-      // carries `data: [DONE]` (and anything after it) is held back until the turn is recorded.
-      let held: Buffer | undefined;
+      // `data: [DONE]` event (and anything after it) is held back until the turn is recorded.
+      const splitter = createDoneSplitter();
       const finish = (endedBy: string | null, error: UpstreamError | null) => {
         if (finished) return;
         finished = true;
@@ -190,12 +200,13 @@ export function createChatHandler(deps: ChatHandlerDeps) {
         if (!clientGone) {
           if (error && isStream) {
             // Headers are gone; tell an SSE client in-band, as OpenAI does, then end the stream.
-            if (held) res.write(held);
+            const rest = splitter.held();
+            if (rest.length > 0) res.write(rest);
             res.end(`data: ${JSON.stringify(errorBody(error.message, 'upstream_error', error.code))}\n\n`);
           } else if (error) {
             res.destroy(); // a cut JSON body must not look complete
           } else if (isStream) {
-            res.end(held);
+            res.end(splitter.held());
           } else {
             res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
           }
@@ -205,11 +216,9 @@ export function createChatHandler(deps: ChatHandlerDeps) {
       upstreamRes.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
         if (clientGone || !isStream) return;
-        if (held || chunk.includes(DONE_EVENT)) {
-          held = held ? Buffer.concat([held, chunk]) : chunk;
-          return;
-        }
-        if (!res.write(chunk)) {
+        const now = splitter.push(chunk);
+        if (now.length === 0) return;
+        if (!res.write(now)) {
           upstreamRes.pause();
           res.once('drain', () => upstreamRes.resume());
         }

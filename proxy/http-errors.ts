@@ -24,11 +24,20 @@ export function sendRequestError(res: ServerResponse, error: RequestError, extra
   sendError(res, error.status, errorBody(error.message, error.type, error.code, error.param), extraHeaders);
 }
 
+/** The 413 for a body over maxBytes. */
+export const bodyTooLarge = (maxBytes: number) => new RequestError(413, `Request body exceeds the limit of ${maxBytes} bytes.`, 'invalid_request_error', 'request_too_large');
+
+/** The body's declared length (Content-Length), or null when it is sent chunked. */
+export function declaredLength(req: IncomingMessage): number | null {
+  const declared = Number(req.headers['content-length']);
+  return req.headers['content-length'] !== undefined && Number.isFinite(declared) ? declared : null;
+}
+
 /** Reads the whole body, refusing more than maxBytes with a 413 RequestError. */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const tooLarge = () => new RequestError(413, `Request body exceeds the limit of ${maxBytes} bytes.`, 'invalid_request_error', 'request_too_large');
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge());
+  const tooLarge = () => bodyTooLarge(maxBytes);
+  const declared = declaredLength(req);
+  if (declared !== null && declared > maxBytes) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

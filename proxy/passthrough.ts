@@ -4,18 +4,43 @@ import { redactSecrets } from '../src/secrets.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../src/log.js';
 import { decodeBody } from './completion-reader.js';
-import { errorBody, sendError } from './http-errors.js';
+import { Transform } from 'node:stream';
+import { bodyTooLarge, declaredLength, errorBody, sendError, sendRequestError } from './http-errors.js';
 import { DROP_RESPONSE, UpstreamError, type Upstream } from './upstream.js';
 
 /** Error bodies are small; a larger one is cut rather than buffered without bound. */
 const MAX_ERROR_BODY = 64 * 1024;
 
-export function createPassthroughHandler(deps: { upstream: Upstream; logger: Logger; secrets?: string[] }) {
+/** Passes a body on while it stays within maxBytes; past it, errors (the caller aborts the upstream call). */
+function limitBody(req: IncomingMessage, maxBytes: number, onTooLarge: () => void): NodeJS.ReadableStream {
+  let size = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size <= maxBytes) return callback(null, chunk);
+      req.unpipe(limiter);
+      req.resume(); // discard the rest without buffering it
+      onTooLarge();
+      callback();
+    },
+  });
+  return req.pipe(limiter);
+}
+
+export function createPassthroughHandler(deps: { upstream: Upstream; logger: Logger; secrets?: string[]; maxBodyBytes: number }) {
   const secrets = (deps.secrets ?? []).filter((s) => s.length >= 4);
   return async function passThrough(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').replace(/^\/v1/, '');
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    const call = deps.upstream.call(req.method ?? 'GET', path, req.headers, hasBody ? req : undefined);
+    // INSITU_MAX_PASSTHROUGH_BODY: refused before any upstream call when declared, cut off when sent chunked.
+    const declared = hasBody ? declaredLength(req) : null;
+    if (declared !== null && declared > deps.maxBodyBytes) return sendRequestError(res, bodyTooLarge(deps.maxBodyBytes), { connection: 'close' });
+    let tooLarge = false;
+    const body = !hasBody ? undefined : declared !== null ? req : limitBody(req, deps.maxBodyBytes, () => {
+      tooLarge = true;
+      call.abort();
+    });
+    const call = deps.upstream.call(req.method ?? 'GET', path, req.headers, body);
     res.on('close', () => {
       if (!res.writableFinished) call.abort();
     });
@@ -23,6 +48,7 @@ export function createPassthroughHandler(deps: { upstream: Upstream; logger: Log
     try {
       upstreamRes = await call.response;
     } catch (error) {
+      if (tooLarge) return sendRequestError(res, bodyTooLarge(deps.maxBodyBytes), { connection: 'close' });
       const e = error instanceof UpstreamError ? error : new UpstreamError(String(error), 502, 'upstream_broken');
       sendError(res, e.status, errorBody(e.message, 'upstream_error', e.code));
       return;

@@ -104,6 +104,8 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
   metrics.gauge('insitu_proxy_inflight_requests', 'Chat completion requests in flight.', () => [{ value: inflight.count }]);
   metrics.gauge('insitu_publish_queue_depth', 'Events recorded and not yet acknowledged by the bus (memory queue plus spool).', () => [{ value: outbox.stats().pending }]);
   metrics.gauge('insitu_spool_bytes', 'Bytes of the publish spool not yet acknowledged by the bus.', () => [{ value: outbox.stats().pendingBytes }]);
+  metrics.gauge('insitu_spool_write_failures_total', 'Spool writes that failed (disk full, I/O error); each event was kept in memory only, or dropped when memory was full too.', () => [{ value: outbox.stats().writeFailures }], 'counter');
+  metrics.gauge('insitu_spool_dropped_events_total', 'Events dropped because neither the spool file nor the memory queue could take them.', () => [{ value: outbox.stats().dropped }], 'counter');
   metrics.gauge('insitu_bus_healthy', '1 while the last publish to the bus succeeded.', () => [{ value: outbox.stats().busHealthy ? 1 : 0 }]);
   // PII leaves the proxy only as placeholders (INSITU_REDACT); a bad policy stops start-up here.
   const redactor = createRedactor(config.redact);
@@ -141,9 +143,11 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     preferenceStream: createPreferenceStreamHandler({ bus: runtime.bus, logger: log.child('streams') }),
     ...(auth ? { auth } : {}),
     maxInflight: config.maxInflight,
+    spool: { pendingBytes: () => outbox.stats().pendingBytes, maxBytes: config.publish.spoolMaxBytes },
     maxMessages: config.maxMessages,
     secrets: configSecrets(config),
     maxBodyBytes: config.maxBodyBytes,
+    maxPassthroughBodyBytes: config.maxPassthroughBodyBytes,
     defaultTenant: config.defaultTenant,
     logger: log,
   });

@@ -118,13 +118,14 @@ export const VARIABLES = [
   { name: 'INSITU_UPSTREAM_CONNECT_TIMEOUT_MS', default: '10000', description: 'Time allowed to open a connection upstream before answering 504.', parse: integer(1, 3_600_000) },
   { name: 'INSITU_UPSTREAM_TIMEOUT_MS', default: '600000', description: 'Time allowed for the upstream response headers (first byte) before answering 504.', parse: integer(1, 86_400_000) },
   { name: 'INSITU_UPSTREAM_IDLE_TIMEOUT_MS', default: '300000', description: 'Longest silence allowed between two chunks of an upstream response before it is cut.', parse: integer(1, 86_400_000) },
-  { name: 'INSITU_MAX_BODY', default: '4mb', description: 'Largest request body accepted (413 above it).', parse: bytes(1024) },
+  { name: 'INSITU_MAX_BODY', default: '4mb', description: 'Largest chat completion request body accepted (413 above it).', parse: bytes(1024) },
+  { name: 'INSITU_MAX_PASSTHROUGH_BODY', default: '512mb', description: 'Largest request body passed through to the upstream on the other /v1 routes (files, audio, embeddings, ...); streamed, never buffered; 413 above it.', parse: bytes(1024) },
   { name: 'INSITU_MAX_EVENT_BYTES', default: '900kb', description: 'Largest serialized event published; longer message contents are truncated to fit (and marked truncated). Keep it under the broker\'s max.message.bytes.', parse: bytes(16 * 1024) },
   { name: 'INSITU_MAX_MESSAGES', default: '2048', description: 'Most messages accepted in one chat request (400 above it).', parse: integer(1, 1_000_000) },
   { name: 'INSITU_MAX_INFLIGHT', default: '1024', description: 'Chat requests handled at once per proxy process; beyond it new ones get 503 with Retry-After at once instead of queueing.', parse: integer(1, 1_000_000) },
   { name: 'INSITU_AUTH', default: 'off', description: 'off: any caller (the upstream key or the caller\'s own is used); keys: every /v1 request needs a virtual key from `insitu keys create` (Authorization: Bearer), which also sets the tenant.', parse: oneOf('off', 'keys') },
   { name: 'INSITU_KEY_RPM', default: '600', description: 'Default requests per minute per virtual key (429 with Retry-After above it); a key can carry its own.', parse: integer(1, 100_000_000) },
-  { name: 'INSITU_KEY_TPM', default: '1000000', description: 'Default tokens per minute per virtual key (usage the upstream reported); a key can carry its own.', parse: integer(1, 1_000_000_000_000) },
+  { name: 'INSITU_KEY_TPM', default: '1000000', description: 'Default tokens per minute per virtual key (usage the upstream reported, or about 4 characters per token of prompt and answer text when it reported none); a key can carry its own.', parse: integer(1, 1_000_000_000_000) },
   { name: 'INSITU_REDACT', default: 'true', description: 'Redact personal data (emails, phone numbers, payment cards, IP addresses, API-key-like secrets) from every event before it leaves the proxy; the live request to the model is not altered.', parse: boolean },
   { name: 'INSITU_REDACT_TYPES', default: 'email,phone,card,ip,secret', description: 'What redaction replaces by default (comma-separated: email, phone, card, ip, secret).', parse: text },
   { name: 'INSITU_REDACT_TENANTS', description: 'Per-tenant redaction policy overriding INSITU_REDACT_TYPES, e.g. acme=email,card;lab=none.', parse: text },
@@ -137,6 +138,7 @@ export const VARIABLES = [
   { name: 'INSITU_DATA_DIR', default: './data', description: 'Directory for the publish spool, the dataset store (datasets/: pairs, SFT and hindsight examples by tenant and day) and, on the embedded runtime, the bus logs and committed offsets.', parse: text },
   { name: 'INSITU_PUBLISH_QUEUE', default: '10000', description: 'Events held in memory for publishing; beyond it they are read back from the spool file.', parse: integer(1, 10_000_000) },
   { name: 'INSITU_SPOOL_READY_BYTES', default: '1073741824', description: 'Proxy readiness: /readyz answers 503 once this many bytes of events wait in the spool for the bus (a long outage), so a load balancer shifts traffic to other replicas; requests are still accepted and recorded. Below it a bus or state outage only marks /readyz degraded.', parse: integer(1, Number.MAX_SAFE_INTEGER) },
+  { name: 'INSITU_SPOOL_MAX_BYTES', default: '4gb', description: 'Disk bound of the publish spool: while this many bytes of events wait in it for the bus, new chat requests get a fast 503 (code spool_full, Retry-After) instead of growing the disk without bound; requests already running still finish and are recorded.', parse: bytes(1) },
   { name: 'INSITU_PUBLISH_BATCH', default: '500', description: 'Most events sent to the bus in one batch.', parse: integer(1, 100_000) },
   { name: 'INSITU_PUBLISH_LINGER_MS', default: '5', description: 'How long the publisher waits to fill a batch.', parse: integer(0, 10_000) },
   { name: 'INSITU_BUS_PARTITIONS', default: '6', description: 'Partitions of each topic Insitu creates (embedded bus and Kafka).', parse: integer(1, 10_000) },
@@ -232,6 +234,7 @@ export interface Config {
     idleTimeoutMs: number;
   };
   maxBodyBytes: number;
+  maxPassthroughBodyBytes: number;
   maxMessages: number;
   maxInflight: number;
   auth: { mode: 'off' | 'keys'; defaultRpm: number; defaultTpm: number };
@@ -243,7 +246,7 @@ export interface Config {
   stateTimeoutMs: number;
   shutdownTimeoutMs: number;
   dataDir: string;
-  publish: { queue: number; batch: number; lingerMs: number; spoolReadyBytes: number };
+  publish: { queue: number; batch: number; lingerMs: number; spoolReadyBytes: number; spoolMaxBytes: number };
   partitions: number;
   logLevel: LogLevel;
   telemetry: { otlpEndpoint: string | undefined; serviceName: string; opsPort: number | undefined };
@@ -360,6 +363,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutMs: get('INSITU_UPSTREAM_IDLE_TIMEOUT_MS'),
     },
     maxBodyBytes: get('INSITU_MAX_BODY'),
+    maxPassthroughBodyBytes: get('INSITU_MAX_PASSTHROUGH_BODY'),
     maxMessages: get('INSITU_MAX_MESSAGES'),
     maxInflight: get('INSITU_MAX_INFLIGHT'),
     auth: { mode: get('INSITU_AUTH'), defaultRpm: get('INSITU_KEY_RPM'), defaultTpm: get('INSITU_KEY_TPM') },
@@ -371,7 +375,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stateTimeoutMs: get('INSITU_STATE_TIMEOUT_MS'),
     shutdownTimeoutMs: get('INSITU_SHUTDOWN_TIMEOUT_MS'),
     dataDir: get('INSITU_DATA_DIR'),
-    publish: { queue: get('INSITU_PUBLISH_QUEUE'), batch: get('INSITU_PUBLISH_BATCH'), lingerMs: get('INSITU_PUBLISH_LINGER_MS'), spoolReadyBytes: get('INSITU_SPOOL_READY_BYTES') },
+    publish: { queue: get('INSITU_PUBLISH_QUEUE'), batch: get('INSITU_PUBLISH_BATCH'), lingerMs: get('INSITU_PUBLISH_LINGER_MS'), spoolReadyBytes: get('INSITU_SPOOL_READY_BYTES'), spoolMaxBytes: get('INSITU_SPOOL_MAX_BYTES') },
     partitions: get('INSITU_BUS_PARTITIONS'),
     logLevel: get('INSITU_LOG_LEVEL'),
     telemetry: { otlpEndpoint: get('OTEL_EXPORTER_OTLP_ENDPOINT'), serviceName: get('OTEL_SERVICE_NAME'), opsPort: get('INSITU_OPS_PORT') },

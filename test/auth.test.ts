@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { Redis } from 'ioredis';
-import { bearerToken, createKeyStore, createRateLimiter, decide, effectiveLimits, generateKey, hashKey, isKeyFormat, windowAt, DEFAULT_KEY_NAMESPACE, WINDOW_MS, type KeyStore } from '../src/auth/index.js';
+import { bearerToken, createKeyStore, createRateLimiter, decide, effectiveLimits, estimateTokens, generateKey, hashKey, isKeyFormat, windowAt, DEFAULT_KEY_NAMESPACE, WINDOW_MS, type KeyStore } from '../src/auth/index.js';
 import { keysCommand } from '../src/cli/keys.js';
 import { UsageError } from '../src/cli/args.js';
 import { loadConfig } from '../src/config.js';
@@ -316,7 +316,7 @@ describe('the proxy with INSITU_AUTH=keys', () => {
     assert.equal(error.headers?.get('x-ratelimit-remaining-tokens'), '0');
   });
 
-  test('streams count tokens only when the upstream reports usage (include_usage)', async () => {
+  test('streams are charged the reported usage (include_usage), or an estimate (chars/4) when they carry none', async () => {
     await awayFromWindowEdge();
     const { key, record } = await keys.create({ tenant, tpm: 1000 });
     const slot = `${DEFAULT_KEY_NAMESPACE}rl:${record.id}:tokens:${windowAt(Date.now()).index}`;
@@ -325,9 +325,34 @@ describe('the proxy with INSITU_AUTH=keys', () => {
     for await (const _ of without);
     const withUsage = await client(key).chat.completions.create({ model: 'gpt-sim', messages: [{ role: 'user', content: 'usage' }], stream: true, stream_options: { include_usage: true } });
     for await (const _ of withUsage);
-    for (let i = 0; i < 100 && (await insitu.runtime.state.get(slot)) === null; i++) await settle(20);
-    await settle(100);
-    assert.equal(await insitu.runtime.state.get(slot), '11');
+    // 'no usage' (8 chars) + 'echo: no usage' (14 chars) = 22 chars = 6 estimated tokens; then 7 + 4 reported.
+    assert.equal(estimateTokens([{ role: 'user', content: 'no usage' }], [{ index: 0, message: { role: 'assistant', content: 'echo: no usage' }, finish_reason: 'stop' }]), 6);
+    for (let i = 0; i < 100 && (await insitu.runtime.state.get(slot)) !== '17'; i++) await settle(20);
+    assert.equal(await insitu.runtime.state.get(slot), '17');
+  });
+
+  test('a small TPM is enforced on streams without usage: the estimate fills it and the next request gets a tokens 429 with Retry-After', async () => {
+    await awayFromWindowEdge();
+    const { key, record } = await keys.create({ tenant, tpm: 30 });
+    const slot = `${DEFAULT_KEY_NAMESPACE}rl:${record.id}:tokens:${windowAt(Date.now()).index}`;
+    const stream = (content: string) => client(key).chat.completions.create({ model: 'gpt-sim', messages: [{ role: 'user', content }], stream: true });
+    const prompt = 'x'.repeat(40); // 40 + 46 answer chars: 22 estimated tokens per request
+    let spent = 0;
+    for (let i = 0; i < 2; i++) {
+      for await (const _ of await stream(prompt));
+      spent += 22;
+      for (let j = 0; j < 100 && Number(await insitu.runtime.state.get(slot)) < spent; j++) await settle(20);
+      assert.equal(await insitu.runtime.state.get(slot), String(spent));
+    }
+    const forwarded = sim.requests.length;
+    const error = await stream('one more').then(() => null, (e: unknown) => e);
+    assert.ok(error instanceof OpenAI.RateLimitError, String(error));
+    assert.equal(error.type, 'tokens');
+    assert.equal(error.code, 'rate_limit_exceeded');
+    const retryAfter = Number(error.headers?.get('retry-after'));
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, String(retryAfter));
+    assert.equal(error.headers?.get('x-ratelimit-limit-tokens'), '30');
+    assert.equal(sim.requests.length, forwarded, 'the refused request was not forwarded');
   });
 });
 
@@ -377,6 +402,34 @@ describe('insitu keys (CLI) against Redis, with a proxy on the same Redis', () =
       await assert.rejects(keysCommand(['create', '--tenant', tenant], { config: loadConfig({}), logger: silentLogger }), /in memory/);
     } finally {
       await insitu.close();
+      await sim.close();
+    }
+  });
+});
+
+describe('two proxy replicas sharing Redis', () => {
+  test('a key revoked through one replica is refused by the other on its next request (lookups are not cached)', async () => {
+    const sim = await startSimUpstream();
+    const env = { INSITU_UPSTREAM_URL: sim.url, INSITU_UPSTREAM_API_KEY: UPSTREAM_KEY, INSITU_AUTH: 'keys', INSITU_REDIS_URL: REDIS_URL };
+    const a = await startInsitu(env);
+    const b = await startInsitu(env);
+    try {
+      const storeA = createKeyStore(a.runtime.state);
+      const { key, record } = await storeA.create({ tenant: `replicas-${run}` });
+      const ask = (replica: Insitu, content: string) => new OpenAI({ baseURL: replica.baseURL, apiKey: key, maxRetries: 0 }).chat.completions.create({ model: 'gpt-sim', messages: [{ role: 'user', content }] });
+      // Both replicas accept the key, and B looks it up again on every request.
+      for (const content of ['a first', 'b first', 'b second']) assert.equal((await ask(content.startsWith('a') ? a : b, content)).choices[0]!.message.content, `echo: ${content}`);
+      await storeA.revoke(record.id);
+      const forwarded = sim.requests.length;
+      for (const replica of [b, a]) {
+        const error = await ask(replica, 'after revoke').then(() => null, (e: unknown) => e);
+        assert.ok(error instanceof OpenAI.AuthenticationError, String(error));
+        assert.match(error.message, new RegExp(`${record.id} has been revoked`));
+      }
+      assert.equal(sim.requests.length, forwarded, 'nothing forwarded after the revocation');
+    } finally {
+      await b.close();
+      await a.close();
       await sim.close();
     }
   });

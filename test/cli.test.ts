@@ -10,6 +10,11 @@ import OpenAI from 'openai';
 import { startSimUpstream, type SimUpstream } from './support/sim-upstream.js';
 import { freePort, startKafkaBroker } from './support/kafka-broker.js';
 import { readTopic } from './support/read-topic.js';
+import { loadConfig } from '../src/config.js';
+import { silentLogger } from '../src/log.js';
+import { openRuntime } from '../src/runtime.js';
+import { REPLAYED_FROM_HEADER } from '../src/bus/dead-letter/index.js';
+import type { DeadLetter } from '../src/events/dead-letter.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 let sim: SimUpstream;
@@ -109,6 +114,57 @@ describe('insitu CLI', () => {
     } finally {
       await broker.stop();
     }
+  });
+
+  test('`insitu dlq list` shows a poison turn a consumer process dead-lettered; `insitu dlq replay` re-publishes it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'insitu-cli-'));
+    dirs.push(dataDir);
+    const env = { INSITU_DATA_DIR: dataDir, INSITU_BUS_PARTITIONS: '1', INSITU_LOG_LEVEL: 'error' };
+    const dlq = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [CLI, 'dlq', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    const letters = () => JSON.parse(dlq('list', '--group', 'insitu.feedback-detector', '--json')) as DeadLetter[];
+    const poll = async (what: string, check: (l: DeadLetter[]) => boolean) => {
+      for (let i = 0; i < 60; i++) {
+        const l = letters();
+        if (check(l)) return l;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return assert.fail(`timed out waiting for ${what}`);
+    };
+    const runtime = await openRuntime(loadConfig(env), silentLogger);
+    await runtime.bus.publish([{ topic: 'insitu.turns', key: 'conv_poison', value: 'not json {', headers: { 'x-origin': 'cli-test' } }]);
+    await runtime.close();
+    const consumer = insitu(['consume', 'feedback-detector'], env);
+    consumer.ready.catch(() => undefined); // a consumer prints nothing when ready
+    try {
+      const [first] = await poll('the poison turn dead-lettered', (l) => l.length === 1);
+      assert.equal(first!.reason, 'unparseable');
+      assert.equal(first!.original.value, 'not json {');
+      const table = dlq('list');
+      assert.match(table, new RegExp(`\\| ${first!.dead_letter_id} \\| insitu\\.feedback-detector \\| insitu\\.turns/0@0 \\| conv_poison \\| unparseable \\|`));
+
+      const replayed = dlq('replay', '--id', first!.dead_letter_id);
+      assert.match(replayed, new RegExp(`replayed ${first!.dead_letter_id} .*-> insitu\\.turns/0@0 key conv_poison`));
+      assert.match(replayed, /1 dead letter\(s\) replayed, 0 skipped/);
+      // The running consumer reads the re-published record (still garbage) and dead-letters it again: proof
+      // that it reached insitu.turns with its key, value, headers and the replay header.
+      const after = await poll('the replayed record dead-lettered again', (l) => l.length === 2);
+      const again = after.find((l) => l.dead_letter_id !== first!.dead_letter_id)!;
+      assert.equal(again.original.key, 'conv_poison');
+      assert.equal(again.original.value, 'not json {');
+      assert.equal(again.original.headers['x-origin'], 'cli-test');
+      assert.equal(again.original.headers[REPLAYED_FROM_HEADER], first!.dead_letter_id);
+      assert.notEqual(again.original.offset, first!.original.offset);
+    } finally {
+      consumer.child.kill('SIGTERM');
+      assert.equal(await consumer.exit, 0, consumer.stderr());
+    }
+    const usage = spawnSync(process.execPath, [CLI, 'dlq', 'purge'], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /dlq needs list or replay/);
   });
 
   test('unknown commands and topics are usage errors', () => {

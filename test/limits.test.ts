@@ -65,3 +65,51 @@ describe('request limits', () => {
     assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'request_too_large');
   });
 });
+
+describe('INSITU_MAX_PASSTHROUGH_BODY (every /v1 route but chat completions)', () => {
+  let sim: SimUpstream;
+  let insitu: Insitu;
+  before(async () => {
+    sim = await startSimUpstream();
+    insitu = await startInsitu({ INSITU_UPSTREAM_URL: sim.url, INSITU_MAX_PASSTHROUGH_BODY: '2kb' });
+  });
+  after(async () => {
+    await insitu.close();
+    await sim.close();
+  });
+  const embeddings = (path: string) => sim.requests.filter((r) => r.path.endsWith(path)).length;
+
+  test('a declared body over the limit gets an OpenAI-style 413 before any upstream call; one within it passes', async () => {
+    const before = embeddings('/embeddings');
+    const error = await insitu.client.embeddings.create({ model: 'emb', input: 'x'.repeat(3000) }).then(() => null, (e: unknown) => e);
+    assert.ok(error instanceof OpenAI.APIError && error.status === 413, String(error));
+    assert.equal(error.type, 'invalid_request_error');
+    assert.equal(error.code, 'request_too_large');
+    assert.match(error.message, /limit of 2048 bytes/);
+    assert.equal(embeddings('/embeddings'), before, 'nothing forwarded');
+    const ok = await insitu.client.embeddings.create({ model: 'emb', input: 'small enough' });
+    assert.equal(ok.data.length, 1);
+    assert.equal(embeddings('/embeddings'), before + 1);
+    // Chat completions keep INSITU_MAX_BODY (4 MB by default).
+    const chat = await insitu.client.chat.completions.create({ model: 'gpt-sim', messages: [{ role: 'user', content: 'y'.repeat(3000) }] });
+    assert.equal(chat.choices[0]!.message.content, `echo: ${'y'.repeat(3000)}`);
+  });
+
+  test('a chunked body (no Content-Length) is cut off at the limit with a 413; the proxy keeps serving', async () => {
+    const before = embeddings('/embeddings');
+    const part = new TextEncoder().encode(JSON.stringify({ model: 'emb', input: 'z'.repeat(1000) }));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 10) controller.enqueue(part); // ~10 KB in all, one chunk at a time
+        else controller.close();
+      },
+    });
+    const res = await fetch(`${insitu.baseURL}/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    assert.equal(res.status, 413);
+    const error = ((await res.json()) as { error: { type: string; code: string } }).error;
+    assert.deepEqual([error.type, error.code], ['invalid_request_error', 'request_too_large']);
+    assert.equal(embeddings('/embeddings'), before, 'the upstream never received a whole request');
+    assert.equal((await insitu.client.embeddings.create({ model: 'emb', input: 'still served' })).data.length, 1);
+  });
+});

@@ -2,14 +2,14 @@
 // re-publishes a backlog after a restart, in order, and sets aside records the bus refuses.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmbeddedBus } from '../src/bus/embedded.js';
 import { openOutbox } from '../src/bus/outbox.js';
 import type { Bus, DeliveredRecord, OutgoingRecord } from '../src/bus/types.js';
 import { BusError, DataDirLockedError, RecordRejectedError } from '../src/errors.js';
-import { silentLogger } from '../src/log.js';
+import { createLogger, silentLogger } from '../src/log.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -128,11 +128,36 @@ describe('outbox', () => {
     await inner.close();
   });
 
+  test('a spool that cannot be written (/dev/full) never throws: events go out from memory while it has room, then are dropped, each counted', async () => {
+    const dir = tempDir();
+    const inner = createEmbeddedBus({ dataDir: dir, defaultPartitions: 1, logger: silentLogger, pollMs: 20 });
+    const { bus, control } = switchableBus(inner);
+    control.down = true;
+    const spool = join(dir, 'spool');
+    mkdirSync(spool, { recursive: true });
+    symlinkSync('/dev/full', join(spool, 'outbox.log')); // every write fails with ENOSPC, as on a full disk
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', write: (line) => void lines.push(line) });
+    const outbox = openOutbox({ dir: spool, bus, queueLimit: 2, batchSize: 10, lingerMs: 0, logger });
+    assert.deepEqual([0, 1, 2].map((i) => outbox.append(record(i, 'one-conversation'))), ['memory_only', 'memory_only', 'dropped']);
+    const during = outbox.stats();
+    assert.deepEqual([during.writeFailures, during.dropped, during.pending, during.queued, during.pendingBytes], [3, 1, 2, 2, 0]);
+    assert.equal(await outbox.drain(100), false, 'events kept in memory are not drained while the bus is down');
+    assert.equal(lines.filter((l) => l.includes('spool write failed')).length, 1, 'logged once per failing spell, not per event');
+    assert.match(lines[0]!, /ENOSPC/);
+    control.down = false;
+    assert.equal(await outbox.drain(5000), true);
+    const got = await readAll(inner, 'insitu.turns', 2);
+    assert.deepEqual(got.map((r) => JSON.parse(r.value).i), [0, 1]);
+    await outbox.close();
+    await inner.close();
+  });
+
   test('two live processes cannot share one spool', async () => {
     const dir = tempDir();
     const inner = createEmbeddedBus({ dataDir: dir, defaultPartitions: 1, logger: silentLogger });
     const spool = join(dir, 'spool');
-    const { writeFileSync, mkdirSync } = await import('node:fs');
+    const { writeFileSync } = await import('node:fs');
     mkdirSync(spool, { recursive: true });
     writeFileSync(join(spool, 'outbox.lock'), String(process.ppid)); // a live process that is not us
     assert.throws(() => openOutbox({ dir: spool, bus: inner, queueLimit: 10, batchSize: 10, lingerMs: 0, logger: silentLogger }), DataDirLockedError);

@@ -2,3 +2,4 @@
 export * from './keys.js';
 export * from './key-store.js';
 export * from './rate-limit.js';
+export * from './token-estimate.js';

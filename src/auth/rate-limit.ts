@@ -1,6 +1,7 @@
 // Per-key rate limits in fixed 60-second windows (aligned to the minute) kept in the state store, so every
 // proxy replica counts against the same budget. Requests: INCR + PEXPIRE per request. Tokens: added after each
-// response from the usage the upstream reported (compare-and-set), and a request is refused while the window is
+// response from the usage the upstream reported, or an estimate when it reported none (token-estimate.ts;
+// compare-and-set), and a request is refused while the window is
 // already at or over the key's TPM, as OpenAI does.
 // The state store failing must not take the API down: limits then fail open (logged once per outage).
 import type { Logger } from '../log.js';

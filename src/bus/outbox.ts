@@ -7,6 +7,9 @@
 // spool file instead, so memory stays bounded however long the outage. On restart, whatever lies past the
 // cursor is re-published first, in order. Delivery is at-least-once (a crash between the bus's ack and the
 // cursor write re-sends a batch); every event carries its own id for idempotent consumers.
+// A spool write that fails (disk full, I/O error) never throws at the caller, whose client is mid-answer: the
+// record is kept in memory only (published if the bus takes it, lost on a crash) while the memory queue has
+// room, else dropped; either way it is logged and counted (writeFailures).
 import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync, appendFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataDirLockedError, RecordRejectedError } from '../errors.js';
@@ -43,10 +46,18 @@ export interface OutboxStats {
   /** False after a failed publish, until one succeeds. */
   busHealthy: boolean;
   lastError: string | null;
+  /** Spool writes that failed (disk full, I/O error): records kept in memory only, or dropped. */
+  writeFailures: number;
+  /** Of those, records dropped because the memory queue had no room either. */
+  dropped: number;
 }
 
+/** Where an appended record went: the spool file (durable), memory only (spool write failed), or nowhere. */
+export type AppendResult = 'spooled' | 'memory_only' | 'dropped';
+
 export interface Outbox {
-  append(record: OutgoingRecord): void;
+  /** Never throws for a failed spool write (see AppendResult). */
+  append(record: OutgoingRecord): AppendResult;
   stats(): OutboxStats;
   /** Resolves true once everything appended so far is acknowledged, false on timeout. */
   drain(timeoutMs: number): Promise<boolean>;
@@ -91,7 +102,10 @@ export function openOutbox(options: OutboxOptions): Outbox {
     logger.info('re-publishing spooled events from a previous run', { events: pendingCount, bytes: writePos - ackPos });
   }
 
-  const stats = { published: 0, rejected: 0, busHealthy: true, lastError: null as string | null };
+  const stats = { published: 0, rejected: 0, busHealthy: true, lastError: null as string | null, writeFailures: 0, dropped: 0 };
+  let spoolWritable = true;
+  // Every record appended is on its way to the bus, from the spool file or (after a failed write) from memory.
+  const drained = () => ackPos >= writePos && memory.length === 0;
   let wake: (() => void) | undefined;
   let sleeping: 'idle' | 'linger' | 'backoff' | undefined;
   let closing = false;
@@ -101,7 +115,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
   function persistCursor() {
     const text = String(ackPos).padStart(CURSOR_WIDTH, '0');
     writeSync(cursorFd, text, 0, 'ascii');
-    if (ackPos === writePos) for (const resolve of drainWaiters) resolve();
+    if (drained()) for (const resolve of drainWaiters) resolve();
   }
 
   function maybeRotate() {
@@ -167,7 +181,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
   const loop = (async () => {
     let failures = 0;
     while (!closing) {
-      if (memory.length === 0 && ackPos >= writePos) {
+      if (drained()) {
         await sleep(60_000, 'idle');
         continue;
       }
@@ -207,22 +221,37 @@ export function openOutbox(options: OutboxOptions): Outbox {
   })();
 
   return {
-    append(record: OutgoingRecord) {
+    append(record: OutgoingRecord): AppendResult {
       const meta: SpoolMeta = { t: record.topic, k: record.key, ts: record.timestamp ?? Date.now() };
       if (record.headers) meta.h = record.headers;
       const text = encodeLine(meta, record.value);
       const bytes = Buffer.byteLength(text);
-      writeSync(logFd, text);
-      writePos += bytes;
-      pendingCount++;
-      if (!overflow && memory.length < options.queueLimit) {
-        memory.push({ record: { ...record, timestamp: meta.ts }, bytes });
+      const failure = writeWhole(logFd, text, bytes, writePos);
+      let result: AppendResult = 'spooled';
+      if (failure) {
+        stats.writeFailures++;
+        // Memory only while the queue mirrors the file (no overflow): its order and byte accounting stay true.
+        result = !overflow && memory.length < options.queueLimit ? 'memory_only' : 'dropped';
+        if (result === 'dropped') stats.dropped++;
+        if (spoolWritable) logger.error('spool write failed; events are kept in memory only (or dropped once it is full) until writes succeed', { code: failure.code ?? null, error: failure.message, topic: record.topic });
+        spoolWritable = false;
+        if (result === 'dropped') return result;
+        memory.push({ record: { ...record, timestamp: meta.ts }, bytes: 0 });
       } else {
-        if (!overflow) logger.warn('publish queue full; reading events back from the spool file', { queueLimit: options.queueLimit });
-        overflow = true;
+        if (!spoolWritable) logger.info('spool writable again', { writeFailures: stats.writeFailures, dropped: stats.dropped });
+        spoolWritable = true;
+        writePos += bytes;
+        if (!overflow && memory.length < options.queueLimit) {
+          memory.push({ record: { ...record, timestamp: meta.ts }, bytes });
+        } else {
+          if (!overflow) logger.warn('publish queue full; reading events back from the spool file', { queueLimit: options.queueLimit });
+          overflow = true;
+        }
       }
+      pendingCount++;
       // Wake an idle loop at once, a lingering one when its batch is full; never cut a back-off short.
       if (sleeping === 'idle' || (sleeping === 'linger' && memory.length >= options.batchSize)) wake?.();
+      return result;
     },
     stats() {
       return {
@@ -234,10 +263,12 @@ export function openOutbox(options: OutboxOptions): Outbox {
         rejected: stats.rejected,
         busHealthy: stats.busHealthy,
         lastError: stats.lastError,
+        writeFailures: stats.writeFailures,
+        dropped: stats.dropped,
       };
     },
     drain(timeoutMs: number) {
-      if (ackPos >= writePos) return Promise.resolve(true);
+      if (drained()) return Promise.resolve(true);
       return new Promise<boolean>((resolve) => {
         const done = (value: boolean) => {
           clearTimeout(timer);
@@ -245,7 +276,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
           resolve(value);
         };
         const onDrained = () => done(true);
-        const timer = setTimeout(() => done(ackPos >= writePos), timeoutMs);
+        const timer = setTimeout(() => done(drained()), timeoutMs);
         drainWaiters.add(onDrained);
         wake?.();
       });
@@ -261,6 +292,25 @@ export function openOutbox(options: OutboxOptions): Outbox {
       releaseLock(lockPath);
     },
   };
+}
+
+/**
+ * Appends one line with a single write(2); on failure (an error or a short write, as on a full disk) cuts off
+ * any part written so the next line starts clean, and returns the error.
+ */
+function writeWhole(fd: number, text: string, bytes: number, at: number): NodeJS.ErrnoException | null {
+  try {
+    const written = writeSync(fd, text);
+    if (written === bytes) return null;
+    throw Object.assign(new Error(`short write: ${written} of ${bytes} bytes`), { code: 'ESHORTWRITE' });
+  } catch (error) {
+    try {
+      ftruncateSync(fd, at);
+    } catch {
+      // not truncatable (a device): nothing was written there anyway
+    }
+    return error as NodeJS.ErrnoException;
+  }
 }
 
 function readCursor(fd: number): number {

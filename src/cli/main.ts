@@ -17,6 +17,7 @@ import { ingestCommand } from './ingest.js';
 import { evalCommand } from './eval.js';
 import { jobsCommand, trainCommand } from './train.js';
 import { keysCommand } from './keys.js';
+import { dlqCommand } from './dlq.js';
 import { describeDemo, runDemo } from '../demo/run.js';
 import { describeExport, EXPORT_FORMATS, exportDataset, findExportFormat } from '../dataset/export/index.js';
 import { parseDay } from '../dataset/layout.js';
@@ -50,6 +51,8 @@ Usage:
                                  what the served alias (INSITU_SERVED_ALIAS) routes to; needs INSITU_REDIS_URL
   insitu keys create --tenant T [--rpm N] [--tpm N] [--name LABEL] | list [--tenant T] [--json] | revoke KEY_ID
                                  virtual API keys for INSITU_AUTH=keys (create prints the key alone); needs INSITU_REDIS_URL
+  insitu dlq list [--group G] [--limit N] [--json] | replay [--group G] [--id DEAD_LETTER_ID] [--limit N] [--force]
+                                 the dead letters on insitu.dlq, and re-publishing them to their topic after a fix
   insitu demo [--port N] [--exit]
                                  a first look, offline: Insitu on the embedded runtime in front of a built-in
                                  demo model, a replay of sample chats, then where to look (dashboard, pairs, export)
@@ -337,6 +340,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'keys':
         await keysCommand(args, { config, logger });
+        return 0;
+      case 'dlq':
+        await dlqCommand(args, { config, logger });
         return 0;
       case 'demo':
         await demo(args, config, logger);

@@ -57,6 +57,8 @@ export interface RawReply {
   headers: Record<string, string>;
   chunks: (string | Buffer)[];
   chunkDelayMs?: number;
+  /** Before sending chunk `chunk`, wait for `until` (lets a test see what reached the client mid-stream). */
+  pauseBefore?: { chunk: number; until: Promise<unknown> };
 }
 export type Reply = CompletionReply | ErrorReply | HangReply | DropReply | RawReply;
 
@@ -267,6 +269,7 @@ export async function startSimUpstream(): Promise<SimUpstream> {
         res.writeHead(reply.status, reply.headers);
         for (const [i, c] of reply.chunks.entries()) {
           if (i > 0 && reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
+          if (reply.pauseBefore?.chunk === i) await reply.pauseBefore.until;
           if (res.destroyed) return;
           res.write(c);
         }
