@@ -91,6 +91,7 @@ describe('detectors on the corpus', () => {
       fill('a') + '@', fill('a.') + '@x', 'x@' + fill('a-') + '.', fill('1') + 'x', fill('1-'), fill('1 '), fill('1.'), fill('1.2.'), fill('(1) '), fill('+1 '),
       fill(':1'), fill('a:'), fill('1:'), fill('::1 '), 'sk-' + fill('a'), fill('sk-a'), fill('eyJa.'), 'eyJ' + fill('a') + '.', 'key' + fill('_') + '=',
       fill('key_'), fill('key=a'), 'Bearer ' + fill(' '), fill('bearer '), fill('4111 '), fill('0 '), fill('a@b.'), fill('@a.'), fill('password: x1 '),
+      fill('-----BEGIN PRIVATE KEY----- '), fill('-----BEGIN PRIVATE KEY-----\nAb — '), 'https://' + fill('a:'), fill('s://a:b'),
     ];
     for (const input of inputs) {
       const out = all.text(input, 't');
