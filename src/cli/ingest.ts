@@ -3,7 +3,7 @@ import { isValidTenant, TENANT_RULE } from '../tenant.js';
 import { existsSync, statSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { ingestCorpus } from '../ingest/run.js';
-import { createRedactor } from '../redact/index.js';
+import { redactorFromConfig } from '../redact/index.js';
 import type { Logger } from '../log.js';
 import { openRuntime } from '../runtime.js';
 import { flag, option, UsageError } from './args.js';
@@ -29,7 +29,7 @@ export async function ingestCommand(args: string[], config: Config, logger: Logg
       input,
       bus: runtime.bus,
       dataDir: config.dataDir,
-      redactor: createRedactor(config.redact),
+      redactor: redactorFromConfig(config),
       tenant,
       batchSize,
       restart,
