@@ -12,9 +12,12 @@ export interface Personalizer {
   preferenceMessage(tenant: string, user: string | null): Promise<{ text: string; count: number } | null>;
 }
 
-export function createPersonalizer(params: { state: StateStore; timeoutMs: number; logger: Logger }): Personalizer {
+/** `identity`: the user id as events carry it (Redactor.identity). The preference builder stores preferences
+ * under the id it reads from events, so the lookup must use the same (pseudonymised) id. */
+export function createPersonalizer(params: { state: StateStore; timeoutMs: number; logger: Logger; identity?: (user: string | null, tenant: string) => string | null }): Personalizer {
   return {
-    async preferenceMessage(tenant, user) {
+    async preferenceMessage(tenant, clearUser) {
+      const user = params.identity ? params.identity(clearUser, tenant) : clearUser;
       if (user === null) return null;
       try {
         const preferences = await withTimeout(loadUserPreferences(params.state, tenant, user), params.timeoutMs, `no user preferences within ${params.timeoutMs} ms`);

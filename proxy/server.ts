@@ -9,7 +9,7 @@ import { createProxyApp, type Readiness } from './app.js';
 import { errorBody } from './http-errors.js';
 import { createAuthGate } from './auth.js';
 import { createDashboard } from './dashboard/index.js';
-import { createRedactor, redactionCounts } from '../src/redact/index.js';
+import { redactionCounts, redactorFromConfig } from '../src/redact/index.js';
 import { configSecrets } from '../src/secrets.js';
 import { createExplicitFeedbackHandler } from './explicit-feedback.js';
 import { createModelRouter } from './model-router.js';
@@ -108,7 +108,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
   metrics.gauge('insitu_spool_dropped_events_total', 'Events dropped because neither the spool file nor the memory queue could take them.', () => [{ value: outbox.stats().dropped }], 'counter');
   metrics.gauge('insitu_bus_healthy', '1 while the last publish to the bus succeeded.', () => [{ value: outbox.stats().busHealthy ? 1 : 0 }]);
   // PII leaves the proxy only as placeholders (INSITU_REDACT); a bad policy stops start-up here.
-  const redactor = createRedactor(config.redact);
+  const redactor = redactorFromConfig(config);
   metrics.gauge(
     'insitu_redactions_total',
     'Personal data replaced by placeholders in recorded events by this process, by type.',
@@ -133,7 +133,7 @@ export async function startProxy(runtime: Runtime, options: { port?: number; hos
     stitcher: createStitcher({ state: runtime.state, ttlSeconds: config.conversationTtlSeconds, timeoutMs: config.stateTimeoutMs, logger: log }),
     recorder: createTurnRecorder({ outbox, maxEventBytes: config.maxEventBytes, redactor }),
     inflight,
-    ...(config.personalize.enabled ? { personalizer: createPersonalizer({ state: runtime.state, timeoutMs: config.stateTimeoutMs, logger: log }) } : {}),
+    ...(config.personalize.enabled ? { personalizer: createPersonalizer({ state: runtime.state, timeoutMs: config.stateTimeoutMs, logger: log, identity: redactor.identity }) } : {}),
     router: createModelRouter({ routes: createRouteStore(runtime.state), alias: config.promotion.alias, timeoutMs: config.stateTimeoutMs, logger: log }),
     readiness: createReadiness(runtime, outbox, config.publish.spoolReadyBytes, () => closing !== undefined),
     observe: createProxyObserver(metrics, new URL(config.upstream.url).host),

@@ -129,6 +129,7 @@ export const VARIABLES = [
   { name: 'INSITU_REDACT', default: 'true', description: 'Redact personal data (emails, phone numbers, payment cards, IP addresses, API-key-like secrets) from every event before it leaves the proxy; the live request to the model is not altered.', parse: boolean },
   { name: 'INSITU_REDACT_TYPES', default: 'email,phone,card,ip,secret', description: 'What redaction replaces by default (comma-separated: email, phone, card, ip, secret).', parse: text },
   { name: 'INSITU_REDACT_TENANTS', description: 'Per-tenant redaction policy overriding INSITU_REDACT_TYPES, e.g. acme=email,card;lab=none.', parse: text },
+  { name: 'INSITU_REDACT_PSEUDONYM_KEY', description: 'Key of the HMAC that turns an end-user id or message name holding personal data into a stable pseudonym ([EMAIL:3f9a1c2b5d7e9f01]). Unset: a random key generated once in INSITU_DATA_DIR/redact-pseudonym.key (0600); set it when proxy replicas or ingest runs do not share that directory, or the same user gets different pseudonyms.', secret: true, parse: text },
   { name: 'INSITU_DLQ_MAX_ATTEMPTS', default: '3', description: 'Times a consumer tries a record that fails to process before it goes to insitu.dlq with the error and the consumer moves on.', parse: integer(1, 100) },
   { name: 'INSITU_DEFAULT_TENANT', default: 'default', description: 'Tenant recorded on events when the request names none (header x-insitu-tenant).', parse: identifier },
   { name: 'INSITU_CONVERSATION_TTL_S', default: '604800', description: 'How long conversation-stitching entries live in state (seconds).', parse: integer(60, 31_536_000) },
@@ -238,7 +239,7 @@ export interface Config {
   maxMessages: number;
   maxInflight: number;
   auth: { mode: 'off' | 'keys'; defaultRpm: number; defaultTpm: number };
-  redact: { enabled: boolean; types: string; tenants: string | undefined };
+  redact: { enabled: boolean; types: string; tenants: string | undefined; pseudonymKey: string | undefined };
   dlqMaxAttempts: number;
   maxEventBytes: number;
   defaultTenant: string;
@@ -367,7 +368,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxMessages: get('INSITU_MAX_MESSAGES'),
     maxInflight: get('INSITU_MAX_INFLIGHT'),
     auth: { mode: get('INSITU_AUTH'), defaultRpm: get('INSITU_KEY_RPM'), defaultTpm: get('INSITU_KEY_TPM') },
-    redact: { enabled: get('INSITU_REDACT'), types: get('INSITU_REDACT_TYPES'), tenants: get('INSITU_REDACT_TENANTS') },
+    redact: { enabled: get('INSITU_REDACT'), types: get('INSITU_REDACT_TYPES'), tenants: get('INSITU_REDACT_TENANTS'), pseudonymKey: get('INSITU_REDACT_PSEUDONYM_KEY') },
     dlqMaxAttempts: get('INSITU_DLQ_MAX_ATTEMPTS'),
     maxEventBytes: get('INSITU_MAX_EVENT_BYTES'),
     defaultTenant: get('INSITU_DEFAULT_TENANT'),

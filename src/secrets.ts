@@ -25,6 +25,7 @@ export function configSecrets(config: Config): string[] {
     config.evaluation.embeddings?.apiKey,
     config.kafka?.sasl?.password,
     config.redis ? passwordOf(config.redis.url) : undefined,
+    config.redact.pseudonymKey,
   ];
   return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_CHARS))];
 }

@@ -122,7 +122,9 @@ describe('bad CLI input: a usage error, exit code 2', () => {
   writeFileSync(join(root, 'cli', 'scratch-file'), 'not a folder\n');
   const input = join(root, 'cli', 'input.jsonl');
   writeFileSync(input, '{"conversation":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n');
-  for (const c of cliCases({ input, scratchFileRel: '../../scratch-file', missingDirRel: '../../no-such-folder/deeper' })) {
+  const emptyFile = join(root, 'cli', 'empty.jsonl');
+  writeFileSync(emptyFile, '');
+  for (const c of cliCases({ input, inputRel: '../../input.jsonl', emptyFile, scratchFileRel: '../../scratch-file', missingDirRel: '../../no-such-folder/deeper' })) {
     count(c.category);
     outcome.cli++;
     test(`[cli] ${c.name}`, async () => {

@@ -459,7 +459,7 @@ describe('insitu eval', () => {
       writeFileSync(file, jsonl(pairs(3)));
       const cases: [string[], RegExp][] = [
         [['--candidate', 'c', '--baseline', 'b', '--pairs', join(dataDir, 'nope.jsonl')], /no such file/],
-        [['--candidate', 'c', '--baseline', 'b', '--pairs', dataDir], /is not a file/],
+        [['--candidate', 'c', '--baseline', 'b', '--pairs', dataDir], /is a folder, expected a file/],
         [['--candidate', 'c', '--baseline', 'b'], /use one of --pairs/],
         [['--candidate', 'c', '--baseline', 'b', '--pairs', file, '--job', 'j'], /use one of --pairs/],
         [['--candidate', 'c', '--baseline', 'b', '--job', '../etc'], /not a job id/],

@@ -241,11 +241,13 @@ describe('per-user personalization', () => {
   test('after a pair, the same user\'s next request reaches the upstream with their preferences; others do not', async () => {
     const p = await startPipeline({ INSITU_PERSONALIZE: '1' });
     try {
-      await scriptedChat(p, 'user-7');
+      // An email as user id: events and pairs carry its pseudonym, and the proxy looks preferences up by it.
+      await scriptedChat(p, 'ana.7@example.com');
       await p.waitFor(() => p.pairs.length >= 1, 'the pair');
+      assert.match(p.pairs[0]!.user!, /^\[EMAIL:[0-9a-f]{16}\]$/);
       p.sim.reset();
       p.sim.enqueue({ kind: 'completion', content: 'ok' }, { kind: 'completion', content: 'ok' });
-      const { response } = await p.insitu.client.chat.completions.create({ model: 'tutor', messages: [{ role: 'user', content: 'Explain TCP.' }], user: 'user-7' }).withResponse();
+      const { response } = await p.insitu.client.chat.completions.create({ model: 'tutor', messages: [{ role: 'user', content: 'Explain TCP.' }], user: 'ana.7@example.com' }).withResponse();
       await p.insitu.client.chat.completions.create({ model: 'tutor', messages: [{ role: 'user', content: 'Explain TCP.' }], user: 'someone-else' });
       const [mine, theirs] = await p.sim.waitForRequests(2);
       assert.equal(mine!.json.messages[0].role, 'system');
@@ -255,6 +257,7 @@ describe('per-user personalization', () => {
       const turn = await p.insitu.waitForTurn(response.headers.get('x-insitu-turn-id'));
       assert.deepEqual(turn.request.messages, [{ role: 'user', content: 'Explain TCP.' }]);
       assert.equal(turn.personalized, p.pairs[0]!.preferences.length);
+      assert.equal(turn.user, p.pairs[0]!.user);
     } finally {
       await p.close();
     }

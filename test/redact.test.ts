@@ -3,7 +3,7 @@
 // place a person or a model writes, and through a real bus: the published turn holds placeholders while the
 // objects sent upstream keep the original text.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
@@ -21,7 +21,7 @@ import type { RecordedMessage, TurnEvent } from '../src/events/turn.js';
 import { validateTurnEvent } from '../src/events/validate.js';
 import { ingestCorpus } from '../src/ingest/run.js';
 import { silentLogger } from '../src/log.js';
-import { createRedactor, parseRedactionPolicy, PII_TYPES, PLACEHOLDERS, redactionCounts, type PiiType } from '../src/redact/index.js';
+import { createRedactor, loadPseudonymKey, parseRedactionPolicy, PII_TYPES, PLACEHOLDERS, PSEUDONYM_KEY_FILE, redactionCounts, redactorFromConfig, type PiiType } from '../src/redact/index.js';
 import { openRuntime } from '../src/runtime.js';
 import { TOPICS } from '../src/topics.js';
 import { MULTILINGUAL, NEGATIVES, POSITIVES } from './redact-corpus.js';
@@ -91,6 +91,7 @@ describe('detectors on the corpus', () => {
       fill('a') + '@', fill('a.') + '@x', 'x@' + fill('a-') + '.', fill('1') + 'x', fill('1-'), fill('1 '), fill('1.'), fill('1.2.'), fill('(1) '), fill('+1 '),
       fill(':1'), fill('a:'), fill('1:'), fill('::1 '), 'sk-' + fill('a'), fill('sk-a'), fill('eyJa.'), 'eyJ' + fill('a') + '.', 'key' + fill('_') + '=',
       fill('key_'), fill('key=a'), 'Bearer ' + fill(' '), fill('bearer '), fill('4111 '), fill('0 '), fill('a@b.'), fill('@a.'), fill('password: x1 '),
+      fill('-----BEGIN PRIVATE KEY----- '), fill('-----BEGIN PRIVATE KEY-----\nAb — '), 'https://' + fill('a:'), fill('s://a:b'),
     ];
     for (const input of inputs) {
       const out = all.text(input, 't');
@@ -210,6 +211,60 @@ describe('TurnEvent', () => {
       [5, 4, 2, 3, 2],
     );
     assert.deepEqual(all.turn(redacted), redacted);
+  });
+});
+
+describe('identity fields: keyed pseudonyms', () => {
+  const PSEUDONYM = /^\[EMAIL:[0-9a-f]{16}\]$/;
+  const withIdentity = (user: string | null, name: string): TurnEvent => {
+    const event = turnWithEverything('t');
+    event.user = user;
+    (event.request.messages[1] as { name?: string }).name = name;
+    (event.request.messages[0] as { name?: string }).name = 'support_bot';
+    return event;
+  };
+
+  test('an email as end-user id or message name becomes a stable pseudonym; plain ids stay; per tenant, per key', () => {
+    const key = loadPseudonymKey('k1', undefined);
+    const r = createRedactor(ALL, key);
+    const event = r.turn(withIdentity('ana@example.com', 'ana@example.com'));
+    assert.match(event.user!, PSEUDONYM);
+    assert.equal(event.request.messages[1]!.name, event.user, 'the same person under one key and tenant: the same pseudonym');
+    assert.equal(event.request.messages[0]!.name, 'support_bot');
+    assert.equal(JSON.stringify(event).includes('ana@example.com'), false);
+    assert.equal(validateTurnEvent(event).ok, true);
+    // The proxy looks users up by the id events carry: the same function gives the same id.
+    assert.equal(r.identity('ana@example.com', 't'), event.user);
+    assert.equal(createRedactor(ALL, loadPseudonymKey('k1', undefined)).identity('ana@example.com', 't'), event.user, 'same key, another process');
+    assert.notEqual(r.identity('bob@example.com', 't'), event.user);
+    assert.notEqual(r.identity('ana@example.com', 'other'), event.user, 'tenants cannot link users by pseudonym');
+    assert.notEqual(createRedactor(ALL, loadPseudonymKey('k2', undefined)).identity('ana@example.com', 't'), event.user);
+    // Other kinds of personal data in an id, ids without any, no user at all.
+    assert.match(r.identity('+44 20 7946 0958', 't')!, /^\[PHONE:[0-9a-f]{16}\]$/);
+    assert.equal(r.identity('u_123', 't'), 'u_123');
+    assert.equal(r.identity(null, 't'), null);
+    assert.equal(r.turn(withIdentity(null, 'x')).user, null);
+    // Pseudonyms are stable under redaction again; a tenant whose policy leaves emails keeps the id.
+    assert.deepEqual(r.turn(event), event);
+    const lab = createRedactor({ enabled: true, types: 'all', tenants: 'lab=phone' }, key);
+    assert.equal(lab.identity('ana@example.com', 'lab'), 'ana@example.com');
+  });
+
+  test('without INSITU_REDACT_PSEUDONYM_KEY a key is generated once under INSITU_DATA_DIR, 0600, and reused', () => {
+    const dir = join(tempDir(), 'nested');
+    const first = redactorFromConfig(loadConfig({ INSITU_DATA_DIR: dir }));
+    const file = join(dir, PSEUDONYM_KEY_FILE);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.match(readFileSync(file, 'utf8'), /^[0-9a-f]{64}\n$/);
+    const second = redactorFromConfig(loadConfig({ INSITU_DATA_DIR: dir }));
+    assert.equal(second.identity('ana@example.com', 't'), first.identity('ana@example.com', 't'));
+    // A configured key wins over the file; redaction off creates no file.
+    const configured = redactorFromConfig(loadConfig({ INSITU_DATA_DIR: dir, INSITU_REDACT_PSEUDONYM_KEY: 'shared-secret-key' }));
+    assert.equal(configured.identity('ana@example.com', 't'), createRedactor(ALL, loadPseudonymKey('shared-secret-key', undefined)).identity('ana@example.com', 't'));
+    assert.notEqual(configured.identity('ana@example.com', 't'), first.identity('ana@example.com', 't'));
+    const off = tempDir();
+    assert.equal(redactorFromConfig(loadConfig({ INSITU_DATA_DIR: off, INSITU_REDACT: 'false' })).identity('ana@example.com', 't'), 'ana@example.com');
+    assert.throws(() => statSync(join(off, PSEUDONYM_KEY_FILE)));
   });
 });
 

@@ -39,6 +39,9 @@ export interface EmbeddedBusOptions {
   defaultPartitions: number;
   logger: Logger;
   pollMs?: number;
+  /** Partitions one member hands to its handler at once (INSITU_CONSUMER_CONCURRENCY, as kafkajs's
+   * partitionsConsumedConcurrently); each partition stays sequential, so order per key is kept. Default 1. */
+  concurrency?: number;
 }
 
 export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
@@ -146,6 +149,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
   }
 
   function startMember(member: Member, group: string, state: GroupState, subscription: SubscribeOptions) {
+    const slots = createSlots(options.concurrency ?? 1);
     for (const { topic, partition } of member.assigned) {
       const part = openTopic(topic, options.defaultPartitions).partitions[partition]!;
       const key = `${topic}/${partition}`;
@@ -162,7 +166,9 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
             continue;
           }
           try {
-            await subscription.handler(records);
+            // A member stopped while waiting for a slot hands nothing more to its handler.
+            const handled = await slots.run(async () => (member.stop.signal.aborted ? false : (await subscription.handler(records), true)));
+            if (!handled) break;
           } catch (error) {
             subscription.onError?.(error, records);
             if (!subscription.onError) options.logger.warn('handler failed; retrying batch', { group, topic, partition, error });
@@ -272,6 +278,25 @@ interface GroupState {
   ephemeral: boolean;
   offsets: Record<string, number>;
   members: Member[];
+}
+
+/** At most `limit` runs at once; the others wait their turn in arrival order. */
+function createSlots(limit: number) {
+  let free = limit;
+  const waiting: (() => void)[] = [];
+  return {
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+      if (free > 0) free--;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        return await fn();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else free++;
+      }
+    },
+  };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -10,7 +10,7 @@ export { openOutbox, type Outbox, type OutboxStats } from './outbox.js';
 
 /** Kafka when INSITU_KAFKA_BROKERS is set, the embedded file-backed bus otherwise. */
 export function createBus(config: Config, logger: Logger): Bus {
-  if (!config.kafka) return createEmbeddedBus({ dataDir: config.dataDir, defaultPartitions: config.partitions, logger: logger.child('bus') });
+  if (!config.kafka) return createEmbeddedBus({ dataDir: config.dataDir, defaultPartitions: config.partitions, concurrency: config.consumerConcurrency, logger: logger.child('bus') });
   const k = config.kafka;
   return createKafkaBus({
     brokers: k.brokers,

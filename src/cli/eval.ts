@@ -4,7 +4,6 @@
 // judge) compares them with and without the users' preferences, in both orders; the Table-3 report goes to
 // stdout and to <INSITU_DATA_DIR>/evaluations (or --out DIR); progress goes to stderr. --promote applies the
 // promotion gate and writes the served alias's route, which lives in the state store: it needs Redis.
-import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmbedder } from '../../consumers/evaluator/embeddings.js';
 import { evaluate, type EvaluationProgress, type EvaluationReport } from '../../consumers/evaluator/evaluate.js';
@@ -21,6 +20,7 @@ import { promoteIfBetter, type PromotionDecision } from '../routing/promotion.js
 import { createRouteStore, type Route } from '../routing/routes.js';
 import { createStateStore } from '../state/index.js';
 import { flag, option, UsageError } from './args.js';
+import { folderPath, inputFilePath } from './paths.js';
 
 const USAGE = 'eval --candidate MODEL [--baseline MODEL] (--pairs FILE.jsonl | --job JOB_ID) [--promote] [--json] [--out DIR]';
 
@@ -49,10 +49,7 @@ function pairsPath(args: string[], config: Config): string {
   if ((pairs === undefined) === (job === undefined)) throw new UsageError(`use one of --pairs FILE.jsonl or --job JOB_ID (${USAGE})`);
   if (job !== undefined && (!/^[A-Za-z0-9._-]{1,128}$/.test(job) || /^\.+$/.test(job))) throw new UsageError(`--job ${job}: not a job id`);
   const path = pairs ?? join(config.dataDir, 'training', job!, SNAPSHOT_FILES.testPairs);
-  const what = pairs !== undefined ? '--pairs' : `--job ${job}`;
-  if (!existsSync(path)) throw new UsageError(`${what}: no such file '${path}'`);
-  if (!statSync(path).isFile()) throw new UsageError(`${what}: '${path}' is not a file`);
-  return path;
+  return inputFilePath(path, pairs !== undefined ? '--pairs' : `--job ${job}`);
 }
 
 function progressPrinter(io: EvalIo): (p: EvaluationProgress) => void {
@@ -78,7 +75,8 @@ export async function evalCommand(argv: string[], io: EvalIo): Promise<EvalResul
   let baseline = option(args, '--baseline');
   const promote = flag(args, '--promote');
   const json = flag(args, '--json');
-  const outDir = option(args, '--out');
+  const outText = option(args, '--out');
+  const outDir = outText === undefined ? undefined : folderPath(outText, '--out');
   const path = pairsPath(args, config);
   if (args.length > 0) throw new UsageError(`eval: unexpected argument '${args[0]}' (${USAGE})`);
   if (!candidate) throw new UsageError(`eval needs --candidate MODEL (${USAGE})`);

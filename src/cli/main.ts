@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `insitu` command.
-import { createWriteStream, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CONSUMERS, findConsumer, type RunningConsumer } from '../../consumers/index.js';
@@ -11,6 +11,7 @@ import { startProxy, type ProxyServer } from '../../proxy/server.js';
 import { loadConfig, variablesTable, type Config } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { flag, option, UsageError } from './args.js';
+import { folderPath, inputFilePath, openOutputFile } from './paths.js';
 import { createProgressLine } from './progress.js';
 import { routesCommand } from './routes.js';
 import { ingestCommand } from './ingest.js';
@@ -164,26 +165,8 @@ async function tap(config: Config, logger: Logger, args: string[]): Promise<void
 
 function inputFile(args: string[]): string {
   const input = option(args, '--input');
-  if (!input) throw new UsageError('--input <file.jsonl> is required');
-  if (!existsSync(input) || !statSync(input).isFile()) throw new UsageError(`--input: no such file '${input}'`);
-  return input;
-}
-
-/** Opens a file for writing, or a UsageError (a folder, a missing folder, no permission), not a crash. */
-function openForWriting(path: string, name: string): number {
-  try {
-    return openSync(path, 'w');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EISDIR' ? 'is a folder' : code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code ?? String(error);
-    throw new UsageError(`${name} ${path}: cannot write there (${why})`);
-  }
-}
-
-/** A folder option must not name an existing file. */
-function folderOption(path: string, name: string): string {
-  if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`${name} ${path}: not a folder`);
-  return path;
+  if (input === undefined) throw new UsageError('--input <file.jsonl> is required');
+  return inputFilePath(input, '--input');
 }
 
 function detectorOption(args: string[]) {
@@ -198,7 +181,7 @@ async function detect(args: string[]): Promise<void> {
   const input = inputFile(args);
   const outputPath = option(args, '--output');
   const detector = detectorOption(args);
-  const output = outputPath ? createWriteStream('', { fd: openForWriting(outputPath, '--output') }) : process.stdout;
+  const output = outputPath !== undefined ? createWriteStream('', { fd: openOutputFile(outputPath, '--output', [{ path: input, name: '--input' }]) }) : process.stdout;
   const write = (line: string) => (output.write(line) ? undefined : new Promise<void>((r) => output.once('drain', () => r())));
   const progress = createProgressLine();
   const summary = await detectCorpus({
@@ -209,7 +192,8 @@ async function detect(args: string[]): Promise<void> {
     progress: (p) => progress.update({ bytes: p.bytes, totalBytes: p.totalBytes, seconds: p.seconds, rate: { count: p.utterances, unit: 'utt/s' }, detail: `${p.conversations} conversations` }),
   });
   progress.done();
-  if (outputPath) await new Promise<void>((resolve, reject) => (output as ReturnType<typeof createWriteStream>).end((e?: Error | null) => (e ? reject(e) : resolve())));
+  if (outputPath !== undefined) await new Promise<void>((resolve, reject) => (output as ReturnType<typeof createWriteStream>).end((e?: Error | null) => (e ? reject(e) : resolve())));
+  if (summary.conversations === 0) throw new UsageError(`--input ${input}: no valid conversation lines (${summary.skippedLines} unreadable)`);
   process.stderr.write(formatTable1(summary) + '\n');
   const stats = (detector as { stats?: () => Record<string, number> }).stats?.();
   if (stats) {
@@ -235,8 +219,8 @@ async function exportCommand(args: string[]): Promise<void> {
   if (!formatName) throw new UsageError(`export needs --format (${names})`);
   const format = findExportFormat(formatName);
   if (!format) throw new UsageError(`--format ${formatName}: use one of ${names}`);
-  if (!outDir) throw new UsageError('export needs --out <folder>');
-  folderOption(outDir, '--out');
+  if (outDir === undefined) throw new UsageError('export needs --out <folder>');
+  folderPath(outDir, '--out');
   if (tenant === '') throw new UsageError('--tenant needs a tenant name');
   if (since && until && since > until) throw new UsageError(`--since ${since} is after --until ${until}`);
   const result = await exportDataset({ dataDir: loadConfig().dataDir, format, outDir, tenant, since, until });
@@ -246,11 +230,11 @@ async function exportCommand(args: string[]): Promise<void> {
 function schemas(args: string[]): void {
   const write = option(args, '--write');
   const check = option(args, '--check');
-  if (!write && !check) {
+  if (write === undefined && check === undefined) {
     for (const s of EVENT_SCHEMAS) process.stdout.write(JSON.stringify(s.schema, null, 2) + '\n');
     return;
   }
-  const dir = folderOption((write ?? check)!, write ? '--write' : '--check');
+  const dir = folderPath((write ?? check)!, write !== undefined ? '--write' : '--check');
   const stale: string[] = [];
   if (write) mkdirSync(dir, { recursive: true });
   for (const s of EVENT_SCHEMAS) {

@@ -1,14 +1,14 @@
 // Payment card numbers: 13-19 digits, optionally grouped by single spaces or dashes the way cards are printed
-// (4-4-4-4, 4-6-5, ...), an issuer's first digit (2-6) and a valid Luhn checksum. A 16-digit number failing
+// (4-4-4-4, 4-6-5, ...; dots as in 4111.1111.1111.1111 too), an issuer's first digit (2-6) and a valid Luhn checksum. A 16-digit number failing
 // Luhn is left alone.
 import { acceptedSpans, replaceSpans } from './runs.js';
 import { PLACEHOLDERS, type Detector } from './types.js';
 
 // A run of digit groups joined by single spaces or dashes; the cards are looked for inside it.
-const CANDIDATE = /(?<![\w\-+.,])\d+(?:[ \-]\d+)*(?![\w]|[\-.,]\d)/g;
+const CANDIDATE = /(?<![\w\-+.,])\d+(?:[ \-.]\d+)*(?![\w]|[\-.,]\d)/g;
 /** The most space-separated chunks one card number spans (4 4 4 4 3). */
 const MAX_CHUNKS = 5;
-const PRECHECK = /\d(?:[ \-]?\d){12}/;
+const PRECHECK = /\d(?:[ \-.]?\d){12}/;
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -32,7 +32,7 @@ function cardGrouping(groups: number[]): boolean {
 }
 
 export function isCardNumber(candidate: string): boolean {
-  const groups = candidate.split(/[ \-]/);
+  const groups = candidate.split(/[ \-.]/);
   const digits = groups.join('');
   if (digits.length < 13 || digits.length > 19) return false;
   if (digits[0]! < '2' || digits[0]! > '6') return false;

@@ -6,7 +6,7 @@ import { acceptedSpans, replaceSpans } from './runs.js';
 import { PLACEHOLDERS, type Detector } from './types.js';
 
 // Groups of digits separated by one non-digit separator each: unambiguous, so linear.
-const CANDIDATE = /(?<![\w@#$%&+\-/])(?<!\d[.,])\+?\(?\d+(?:(?:[ \-./]|\)[ \-.]?|[ \-.]?\()\d+)*(?![\w@]|[\-/.,:]\d)/g;
+const CANDIDATE = /(?<![\w@#$%&+\-/(])(?<!\d[.,])(?:\(\+|\+?\(?)\d+(?:(?:[ \-./]|\)[ \-.]?|[ \-.]?\()\d+)*(?![\w@]|[\-/.,:]\d)/g;
 const PRECHECK = /\d(?:[ \-.()/]{0,2}\d){6}/;
 /** The most space-separated chunks one phone number spans (+33 1 23 45 67 89). */
 const MAX_CHUNKS = 8;
@@ -15,7 +15,7 @@ export function isPhoneNumber(text: string): boolean {
   const groups = text.match(/\d+/g) ?? [];
   const digits = groups.join('');
   const n = digits.length;
-  if (text.startsWith('+')) return n >= 8 && n <= 15 && digits[0] !== '0' && !text.includes('/');
+  if (text.startsWith('+') || text.startsWith('(+')) return n >= 8 && n <= 15 && digits[0] !== '0' && !text.includes('/');
   if (groups.length < 2) return false; // a plain digit run: an id, an amount, a timestamp
   if (digits.startsWith('00')) return digits[2] !== '0' && n - 2 >= 8 && n - 2 <= 15 && !text.includes('/');
   if (digits[0] === '0') return n >= 9 && n <= 12 && groups.length <= 5 && groups.every((g) => g.length >= 2) && groups[0]!.length <= 5;

@@ -1,13 +1,21 @@
 // A redacted copy of a TurnEvent: every string a user or a model wrote (message contents including the text
 // parts of multimodal content, tool-call arguments, assistant content and refusal, extra choices, the error
 // message, string values in params). Structural strings (roles, ids, types, function names) and binary
-// payloads (image URLs, audio data) are kept. The original event is not touched.
+// payloads (image URLs, audio data) are kept. Identity fields (the event's `user`, a message's `name`) go
+// through `identity`: a keyed pseudonym when they hold personal data. The original event is not touched.
 import type { TurnEvent } from '../events/turn.js';
 
 /** Keys whose string values are structure or payload, not prose. */
 const STRUCTURAL = new Set(['role', 'type', 'id', 'tool_call_id', 'name', 'url', 'data', 'file_data', 'file_id', 'filename', 'detail', 'format']);
 
 type Redact = (s: string) => string;
+
+/** A message (request, assistant, extra choice) redacted, its `name` (a participant) pseudonymised. */
+function redactMessage<M>(message: M, redact: Redact, identity: Redact): M {
+  const out = walk(message, redact, STRUCTURAL) as Record<string, unknown> | null;
+  if (out && typeof out.name === 'string') out.name = identity(out.name);
+  return out as M;
+}
 
 function walk(value: unknown, redact: Redact, skip: ReadonlySet<string>): unknown {
   if (typeof value === 'string') return redact(value);
@@ -22,19 +30,20 @@ function walk(value: unknown, redact: Redact, skip: ReadonlySet<string>): unknow
 
 const NOTHING = new Set<string>();
 
-export function redactTurnEvent(event: TurnEvent, redact: Redact): TurnEvent {
+export function redactTurnEvent(event: TurnEvent, redact: Redact, identity: Redact): TurnEvent {
   const copy: TurnEvent = {
     ...event,
+    user: event.user === null ? null : identity(event.user),
     request: {
       ...event.request,
-      messages: event.request.messages.map((m) => walk(m, redact, STRUCTURAL) as TurnEvent['request']['messages'][number]),
+      messages: event.request.messages.map((m) => redactMessage(m, redact, identity)),
       params: walk(event.request.params, redact, NOTHING) as Record<string, unknown>,
     },
-    assistant: event.assistant && (walk(event.assistant, redact, STRUCTURAL) as TurnEvent['assistant']),
+    assistant: event.assistant && redactMessage(event.assistant, redact, identity),
   };
   // Tool definitions are the developer's, not the user's: kept as they are (deep-copied all the same).
   if (event.request.tools) copy.request.tools = structuredClone(event.request.tools);
-  if (event.extra_choices) copy.extra_choices = event.extra_choices.map((c) => ({ ...c, message: walk(c.message, redact, STRUCTURAL) as typeof c.message }));
+  if (event.extra_choices) copy.extra_choices = event.extra_choices.map((c) => ({ ...c, message: redactMessage(c.message, redact, identity) }));
   if (event.error) copy.error = { ...event.error, message: redact(event.error.message) };
   return copy;
 }

@@ -159,10 +159,16 @@ export interface CliCase {
  * writable file and `input` a valid small JSONL file (both under the test's temp dir); the working directory
  * is two levels under the temp dir's root, so `../../` leads out of it. Outputs never point at system paths.
  */
-export function cliCases(paths: { input: string; scratchFileRel: string; missingDirRel: string }): CliCase[] {
+export function cliCases(paths: { input: string; inputRel: string; emptyFile: string; scratchFileRel: string; missingDirRel: string }): CliCase[] {
   const passwd = '../../../../../../../../etc/passwd';
   return [
-    { category: 'cli', name: 'detect --input ../../etc/passwd (not JSONL: every line unreadable)', args: ['detect', '--input', passwd], alsoOk: [0], says: /unreadable|no .*conversation|not JSONL/i },
+    { category: 'cli', name: 'detect --input ../../etc/passwd (not JSONL: every line unreadable)', args: ['detect', '--input', passwd], says: /no valid conversation lines \(\d+ unreadable\)/ },
+    { category: 'cli', name: 'detect --input an empty file (zero valid lines)', args: ['detect', '--input', paths.emptyFile], says: /no valid conversation lines/ },
+    { category: 'cli', name: "detect --input '' (empty path)", args: ['detect', '--input', ''], says: /--input: empty path/ },
+    { category: 'cli', name: 'detect --input /dev/null (not a regular file)', args: ['detect', '--input', '/dev/null'], says: /not a regular file/ },
+    { category: 'cli', name: 'detect --output the --input file itself', args: ['detect', '--input', paths.input, '--output', paths.input], says: /same file as --input/ },
+    { category: 'cli', name: 'detect --output the --input file spelt ../../input.jsonl', args: ['detect', '--input', paths.input, '--output', paths.inputRel], says: /same file as --input/ },
+    { category: 'cli', name: "detect --output '' (empty path)", args: ['detect', '--input', paths.input, '--output', ''], says: /--output: empty path/ },
     { category: 'cli', name: 'detect --input a folder', args: ['detect', '--input', '/etc'] },
     { category: 'cli', name: 'detect --output a folder where a file is expected', args: ['detect', '--input', paths.input, '--output', '/etc'] },
     { category: 'cli', name: 'detect --output in a folder that does not exist', args: ['detect', '--input', paths.input, '--output', `${paths.missingDirRel}/out.jsonl`] },
@@ -170,7 +176,14 @@ export function cliCases(paths: { input: string; scratchFileRel: string; missing
     { category: 'cli', name: 'eval-detector --input a folder', args: ['eval-detector', '--input', '/etc'] },
     { category: 'cli', name: 'export --out ../../<a file> where a folder is expected', args: ['export', '--format', 'openai-dpo', '--out', paths.scratchFileRel] },
     { category: 'cli', name: 'export --out ../../etc/passwd', args: ['export', '--format', 'openai-dpo', '--out', passwd] },
-    { category: 'cli', name: 'ingest --input ../../etc/passwd (not JSONL: every line unreadable)', args: ['ingest', '--input', passwd], alsoOk: [0], says: /unreadable|no .*conversation/i },
+    { category: 'cli', name: 'ingest --input ../../etc/passwd (not JSONL: every line unreadable)', args: ['ingest', '--input', passwd], says: /no valid conversation lines \(\d+ unreadable\)/ },
+    { category: 'cli', name: 'ingest --input an empty file (zero valid lines)', args: ['ingest', '--input', paths.emptyFile], says: /no valid conversation lines/ },
+    { category: 'cli', name: "ingest --input '' (empty path)", args: ['ingest', '--input', ''], says: /--input: empty path/ },
+    { category: 'cli', name: "export --out '' (empty path)", args: ['export', '--format', 'openai-dpo', '--out', ''], says: /--out: empty path/ },
+    { category: 'cli', name: "eval-detector --input '' (empty path)", args: ['eval-detector', '--input', ''], says: /--input: empty path/ },
+    { category: 'cli', name: "eval --pairs '' (empty path)", args: ['eval', '--candidate', 'a', '--baseline', 'b', '--pairs', ''], says: /--pairs: empty path/ },
+    { category: 'cli', name: 'eval --out ../../<a file> where a folder is expected', args: ['eval', '--candidate', 'a', '--baseline', 'b', '--pairs', paths.input, '--out', paths.scratchFileRel], says: /not a folder/ },
+    { category: 'cli', name: "schemas --write '' (empty path)", args: ['schemas', '--write', ''], says: /--write: empty path/ },
     { category: 'cli', name: 'ingest --input a folder', args: ['ingest', '--input', '/etc'] },
     { category: 'cli', name: 'eval --pairs ../../etc/passwd (no valid pairs)', args: ['eval', '--candidate', 'a', '--baseline', 'b', '--pairs', passwd] },
     { category: 'cli', name: 'eval --pairs a folder', args: ['eval', '--candidate', 'a', '--baseline', 'b', '--pairs', '/etc'] },
