@@ -73,7 +73,6 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
     if (isDissatisfied(feedback) && exchange) {
       const summary = await deps.summarizer.summarize({ history: exchange.prompt, rejected: exchange.response, followUp: exchange.followUp, feedback });
       preferences = { list: summary.preferences, by: summary.by };
-      if (config.personalize.enabled && feedback.user) personal.push({ tenant: feedback.tenant, user: feedback.user, list: preferences.list });
     }
     const plan = planPreferenceWork({ feedback, turn, pending, preferences, mode });
     if (plan.pending !== undefined) pendings.set(key, plan.pending);
@@ -103,6 +102,9 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
     const pair = buildPreferencePair(draft, verdicts);
     if (pair.accepted) counters.pairs++;
     else counters.pairsDropped++;
+    // Personalization remembers only what training would accept: the preferences of an accepted pair (so they
+    // passed the spurious-preference filter). A user who asks for unsafe behaviour never gets it prepended.
+    if (pair.accepted && config.personalize.enabled && pair.user) personal.push({ tenant: pair.tenant, user: pair.user, list: pair.preferences });
     out.push({ topic: TOPICS.preferences, key: feedback.conversation_id, value: JSON.stringify(pair), headers: { ...traceHeaders(), 'insitu-schema': 'insitu.preference', 'insitu-version': String(pair.version), 'insitu-event-id': pair.pair_id } });
   }
 
