@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningConsumer } from '../consumers/index.js';
 import type { DeliveredRecord } from '../src/bus/types.js';
+import type { DeadLetter } from '../src/events/dead-letter.js';
 import type { TrainingExample } from '../src/events/example.js';
 import type { PreferencePair } from '../src/events/preference.js';
 import { validatePreferencePair, validateTrainingExample } from '../src/events/validate.js';
@@ -314,6 +315,62 @@ describe('expert mode', () => {
       assert.deepEqual(prompt, pair.prompt);
       assert.equal(JSON.stringify(pair).includes('sk-expert-secret'), false);
     } finally {
+      await p.close();
+      await expert.close();
+    }
+  });
+});
+
+describe('expert mode: model failures', () => {
+  const expertEnv = (url: string, extra: Record<string, string> = {}) => ({ INSITU_PAIR_MODE: 'expert', INSITU_EXPERT_URL: url, INSITU_EXPERT_MODEL: 'expert-model', ...extra });
+  const serverError = { kind: 'error' as const, status: 500 };
+
+  test('a 500 on every call of an attempt retries the feedback with its batch; the next attempt gets a 200 and the pair', async () => {
+    const expert = await startSimUpstream();
+    const p = await startPipeline(expertEnv(expert.url));
+    try {
+      // The caller's own three tries (1 + 2 retries) all fail, then the re-delivered batch succeeds.
+      expert.enqueue(serverError, serverError, serverError, { kind: 'completion', content: '- DNS turns names into addresses.' });
+      await scriptedChat(p, 'user-retry');
+      await p.waitFor(() => p.pairs.length >= 1, 'the expert pair after a retry');
+      assert.equal(p.pairs[0]!.chosen.content, '- DNS turns names into addresses.');
+      assert.equal(p.pairs[0]!.accepted, true);
+      assert.equal((await expert.waitForRequests(4)).length, 4);
+      assert.equal((p.consumers[1] as RunningConsumer & { counters(): { generationErrors: number } }).counters().generationErrors, 0);
+    } finally {
+      await p.close();
+      await expert.close();
+    }
+  });
+
+  test('an expert that stays down dead-letters the feedback after INSITU_DLQ_MAX_ATTEMPTS; a 400 is a generation error, not retried', async () => {
+    const expert = await startSimUpstream();
+    const p = await startPipeline(expertEnv(expert.url, { INSITU_DLQ_MAX_ATTEMPTS: '2' }));
+    const letters: DeadLetter[] = [];
+    const dlq = await p.insitu.runtime.bus.subscribe({
+      group: `pb-dlq-${randomBytes(4).toString('hex')}`, topics: [TOPICS.dlq], fromBeginning: true, ephemeral: true,
+      handler: async (records) => void letters.push(...records.map((r) => JSON.parse(r.value) as DeadLetter)),
+    });
+    try {
+      expert.enqueue(...Array.from({ length: 6 }, () => serverError));
+      await scriptedChat(p, 'user-down');
+      await p.waitFor(() => letters.length >= 1, 'the dead letter');
+      assert.equal(letters[0]!.original.topic, TOPICS.feedback);
+      assert.equal(letters[0]!.reason, 'failed');
+      assert.equal(letters[0]!.attempts, 2);
+      assert.match(letters[0]!.error.name, /ModelUnavailableError/);
+      assert.equal((await expert.waitForRequests(6)).length, 6);
+
+      expert.reset();
+      expert.enqueue({ kind: 'error', status: 400 });
+      const counters = () => (p.consumers[1] as RunningConsumer & { counters(): { generationErrors: number } }).counters();
+      await scriptedChat(p, 'user-refused');
+      await p.waitFor(() => counters().generationErrors >= 1, 'the generation error');
+      assert.equal((await expert.waitForRequests(1)).length, 1);
+      assert.equal(letters.length, 1);
+      assert.equal(p.pairs.length, 0);
+    } finally {
+      await dlq.close();
       await p.close();
       await expert.close();
     }

@@ -18,6 +18,14 @@ export interface ChatModel {
 
 export class GenerationError extends InsituError {}
 
+/**
+ * The generating model could not be reached (timeout, connection, 429, 5xx) after the caller's own retries.
+ * The runner rethrows it, so the feedback is retried with its batch and, after INSITU_DLQ_MAX_ATTEMPTS, goes to
+ * insitu.dlq (replayable) instead of silently losing its pair. Not `retriable` in the poison guard's sense:
+ * that would retry forever without counting, like a bus outage.
+ */
+export class ModelUnavailableError extends GenerationError {}
+
 export const SAFETY_INSTRUCTION = 'The response should be safe.';
 
 export function preferenceSystemPrompt(preferences: string[]): string {

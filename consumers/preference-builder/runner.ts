@@ -20,7 +20,7 @@ import type { ConsumerDefinition, RunningConsumer } from '../index.js';
 import { buildPreferencePair, buildTrainingExample, isDissatisfied, judgedExchange, planPreferenceWork, type PendingRevision, type Preferences } from './core.js';
 import type { FilterPipeline } from './filters/index.js';
 import type { PreferenceSummarizer } from './preferences/index.js';
-import { generatePair, GenerationError, type Generators } from './generate.js';
+import { generatePair, GenerationError, ModelUnavailableError, type Generators } from './generate.js';
 
 export const PREFERENCE_BUILDER_GROUP = 'insitu.preference-builder';
 
@@ -92,7 +92,10 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
         if (generated.kept) draft = generated.draft;
         else log.info('on-policy pair not kept', { pair_id: plan.generate.pair_id, reason: generated.reason });
       } catch (error) {
-        // The generator failed every attempt: no pair from this feedback (its examples still go out).
+        // Unreachable model: retry the feedback with its batch (dead-lettered after INSITU_DLQ_MAX_ATTEMPTS).
+        if (error instanceof ModelUnavailableError) throw error;
+        // The model refused the request (400) or answered unusably: no pair from this feedback (its examples
+        // still go out); counted in generationErrors.
         counters.generationErrors++;
         log.warn('chosen response could not be generated; pair passed over', { pair_id: plan.generate.pair_id, error: error instanceof GenerationError ? error.message : error });
       }
