@@ -206,13 +206,16 @@ describe('in-situ pairs', () => {
 
 describe('generated pairs (expert, on-policy)', () => {
   /** Stands in for a model: answers with preferences follow them (short bullet points), without they ramble. */
-  const model = (name: string): ChatModel & { calls: ChatMessage[][] } => {
+  const model = (name: string): ChatModel & { calls: ChatMessage[][]; models: string[] } => {
     const calls: ChatMessage[][] = [];
+    const models: string[] = [];
     return {
       defaultModel: name,
       calls,
+      models,
       async complete(messages, m) {
         calls.push(messages);
+        models.push(m);
         const guided = messages[0]!.role === 'system' && messages[0]!.content.includes(SAFETY_INSTRUCTION);
         return { content: guided ? '- short\n- points' : 'A very long answer that goes on and on about everything at length.', model: `${m}-served` };
       },
@@ -239,16 +242,24 @@ describe('generated pairs (expert, on-policy)', () => {
     assert.equal(validatePreferencePair(buildPreferencePair(result.draft, { filters: [], accepted: true })).ok, true);
   });
 
-  test('on-policy mode regenerates both with the requested model and keeps the pair only when chosen wins the checklist', async () => {
+  test('on-policy mode regenerates both with the model that served the judged turn and keeps the pair only when chosen wins the checklist', async () => {
     const request = planPreferenceWork(input(1, feedback(1, 'DSAT', 'FEEDBACK'), null, 'on-policy')).generate!;
     const policy = model('unused-default');
     const kept = await generatePair(request, { policy });
+    // The judged turn was served by 'policy-v0' although the app asked for the alias 'policy'.
+    assert.deepEqual(policy.models, ['policy-v0', 'policy-v0']);
     assert.ok(kept.kept);
     if (kept.kept) {
       assert.equal(kept.draft.rejected, 'A very long answer that goes on and on about everything at length.');
-      assert.equal(kept.draft.models.chosen, 'policy-served');
+      assert.equal(kept.draft.models.chosen, 'policy-v0-served');
+      assert.equal(kept.draft.models.rejected, 'policy-v0-served');
       assert.equal(kept.draft.models.judge, 'local-checklist');
     }
+    // A judged turn whose served model is unknown falls back to the requested name.
+    const unknown = planPreferenceWork({ ...input(1, feedback(1, 'DSAT', 'FEEDBACK'), null, 'on-policy'), turn: { ...snapshot(1, chat), judged: null } }).generate!;
+    const fallback = model('unused-default');
+    await generatePair(unknown, { policy: fallback });
+    assert.deepEqual(fallback.models, ['policy', 'policy']);
     const stubborn: ChatModel = { defaultModel: 'p', complete: async (_m, name) => ({ content: 'Same answer.', model: name }) };
     const dropped = await generatePair(request, { policy: stubborn });
     assert.equal(dropped.kept, false);

@@ -57,8 +57,8 @@ export async function generatePair(request: GenerationRequest, generators: Gener
     return { kept: true, draft: completeGeneratedPair(request, { chosen: chosen.content, chosenModel: chosen.model }) };
   }
   const policy = generators.policy;
-  const model = request.requestedModel ?? policy?.defaultModel ?? null;
-  if (!policy || !model) throw new GenerationError('pair mode on-policy needs the upstream model and the model name the app asked for');
+  const model = request.policyModel ?? policy?.defaultModel ?? null;
+  if (!policy || !model) throw new GenerationError('pair mode on-policy needs the upstream model and the name of the model that served the judged turn');
   const [rejected, chosen] = await Promise.all([policy.complete(request.prompt, model), policy.complete(withPreferences(request.prompt, request.preferences.list), model)]);
   const judge = generators.judge ?? createLocalPairwiseJudge();
   const last = request.prompt.map((m) => m.role).lastIndexOf('user');
