@@ -376,3 +376,26 @@ describe('expert mode: model failures', () => {
     }
   });
 });
+
+// Feedback re-delivered after a crash between publishing and marking it done: an expert answers differently
+// the second time, but the pair id was claimed with the first pair, which is what goes out again.
+onBothRuntimes('a re-delivered feedback in expert mode republishes its claimed pair, never a different one', async (env) => {
+  const expert = await startSimUpstream();
+  const p = await startPipeline({ ...env, INSITU_PAIR_MODE: 'expert', INSITU_EXPERT_URL: expert.url, INSITU_EXPERT_MODEL: 'expert-model' });
+  try {
+    expert.enqueue({ kind: 'completion', content: '- First answer: names to addresses.' }, { kind: 'completion', content: '- A different second answer.' });
+    await scriptedChat(p, `user-redeliver-${randomBytes(3).toString('hex')}`);
+    await p.waitFor(() => p.pairs.length >= 1 && p.feedbackRecords.length >= 2, 'the first pair');
+    const first = p.pairs[0]!;
+    const replayed = p.feedbackRecords.slice(0, 2);
+    // The crash: the feedback was never marked done.
+    for (const r of replayed) await p.insitu.runtime.state.del(`insitu:pb:done:${(JSON.parse(r.value) as { feedback_id: string }).feedback_id}`);
+    await p.insitu.runtime.bus.publish(replayed.map((r) => ({ topic: r.topic, key: r.key, value: r.value })));
+    await p.waitFor(() => p.pairs.length >= 2, 'the republished pair');
+    assert.deepEqual(p.pairs[1], first);
+    assert.equal(expert.requests.length, 1, 'the expert is not asked again');
+  } finally {
+    await p.close();
+    await expert.close();
+  }
+});
