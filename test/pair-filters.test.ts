@@ -274,7 +274,14 @@ describe('length filter', () => {
   test('prompt plus chosen longer than maxChars; exactly maxChars passes', () => {
     const prompt = [{ role: 'user' as const, content: 'x'.repeat(100) }];
     assert.equal(check({ prompt, chosen: 'y'.repeat(100) }).verdict, 'pass');
-    assert.deepEqual(check({ prompt, chosen: 'y'.repeat(101) }), { filter: 'length', verdict: 'drop', detail: 'too long: 201 > 200 chars' });
+    assert.deepEqual(check({ prompt, chosen: 'y'.repeat(101), rejected: 'z' }), { filter: 'length', verdict: 'drop', detail: 'too long: prompt + chosen 201 > 200 chars' });
+  });
+  test('the rejected response is checked too: empty, or prompt plus rejected longer than maxChars, drops', () => {
+    assert.deepEqual(check({ rejected: '' }), { filter: 'length', verdict: 'drop', detail: 'empty rejected' });
+    assert.equal(check({ rejected: ' \n ' }).detail, 'empty rejected');
+    const prompt = [{ role: 'user' as const, content: 'x'.repeat(100) }];
+    assert.equal(check({ prompt, chosen: 'short', rejected: 'z'.repeat(100) }).verdict, 'pass');
+    assert.deepEqual(check({ prompt, chosen: 'short', rejected: 'z'.repeat(101) }), { filter: 'length', verdict: 'drop', detail: 'too long: prompt + rejected 201 > 200 chars' });
   });
 });
 
