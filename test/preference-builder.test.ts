@@ -26,6 +26,7 @@ import { TOPICS } from '../src/topics.js';
 import { settle, startInsitu, type Insitu } from './support/insitu.js';
 import { onBothRuntimes } from './support/runtimes.js';
 import { startSimUpstream, type SimUpstream } from './support/sim-upstream.js';
+import { readStream } from './support/sse.js';
 
 // A tenant per run: Redis keeps duplicate-filter entries across runs, and the same pair again is a duplicate.
 const TENANT = `test-${randomBytes(4).toString('hex')}`;
@@ -96,53 +97,6 @@ async function scriptedChat(p: Pipeline, user: string, answers: [string, string]
     messages.push(data.choices[0]!.message);
   }
   return turnIds;
-}
-
-interface StreamRead {
-  events: { id: string; data: PreferencePair }[];
-  /** Resolves once the server says its subscription is live. */
-  subscribed: Promise<void>;
-  /** Resolves once `count` events arrived, the stream ended or the timeout passed. */
-  finished: Promise<void>;
-}
-
-/** Reads SSE events from the live preference stream until `count` arrived (or the timeout). */
-async function readStream(url: string, count: number, headers: Record<string, string> = {}, timeoutMs = 20_000): Promise<StreamRead> {
-  const controller = new AbortController();
-  const response = await fetch(url, { headers, signal: controller.signal });
-  assert.equal(response.status, 200);
-  assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
-  const reader = response.body!.getReader();
-  const events: StreamRead['events'] = [];
-  let markSubscribed!: () => void;
-  const subscribed = new Promise<void>((resolve) => (markSubscribed = resolve));
-  const finished = (async () => {
-    let buffer = '';
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
-    try {
-      while (events.length < count) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += Buffer.from(value).toString('utf8');
-        let at: number;
-        while ((at = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, at);
-          buffer = buffer.slice(at + 2);
-          if (block.startsWith(': subscribed')) markSubscribed();
-          const id = /^id: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (id && data) events.push({ id, data: JSON.parse(data) });
-        }
-      }
-    } catch {
-      // aborted at the timeout: what arrived is in events
-    } finally {
-      clearTimeout(timer);
-      markSubscribed();
-      controller.abort();
-    }
-  })();
-  return { events, subscribed, finished };
 }
 
 async function endToEnd(env: Record<string, string>) {
