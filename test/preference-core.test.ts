@@ -1,7 +1,9 @@
 // The preference builder's pure parts, without I/O: pair construction per mode, the in-situ revision chain,
 // examples, deterministic ids, the local checklist judge, generated pairs, per-user preference memory.
 import type { PairwiseInput } from '../consumers/evaluator/judge/prompt.js';
-import type { PairwiseJudge } from '../consumers/evaluator/judge/pairwise.js';
+import { JudgeFailedError, type PairwiseJudge } from '../consumers/evaluator/judge/pairwise.js';
+import OpenAI from 'openai';
+import { LlmCallError, UnreadableAnswerError } from '../src/llm/index.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judgeAgainstChecklist } from '../consumers/preference-builder/checklist.js';
@@ -9,7 +11,7 @@ import {
   buildPreferencePair, buildTrainingExample, exampleId, judgedExchange, MAX_REVISION_ROUNDS, pairId, planPreferenceWork,
   type BuilderInput, type PendingRevision,
 } from '../consumers/preference-builder/core.js';
-import { generatePair, GenerationError, SAFETY_INSTRUCTION, type ChatModel } from '../consumers/preference-builder/generate.js';
+import { generatePair, GenerationError, ModelUnavailableError, SAFETY_INSTRUCTION, type ChatModel } from '../consumers/preference-builder/generate.js';
 import { snapshotOf, type TurnSnapshot } from '../src/conversation/turn-snapshot.js';
 import type { ChatMessage } from '../src/events/chat.js';
 import type { FeedbackEvent } from '../src/events/feedback.js';
@@ -280,6 +282,12 @@ describe('generated pairs (expert, on-policy)', () => {
     assert.equal((await generatePair(request, { policy: model('p'), judge: biased })).kept, false);
     const failing: PairwiseJudge = { name: 'down', compare: async () => Promise.reject(new Error('judge unreachable')) };
     await assert.rejects(generatePair(request, { policy: model('p'), judge: failing }), (e: unknown) => e instanceof GenerationError && /judge unreachable/.test(e.message));
+    // A judge model that cannot be reached (its caller gave up on connection errors) is retried with the
+    // batch, not a lost pair; one that answered unusably is an ordinary generation error.
+    const unreachable: PairwiseJudge = { name: 'down', compare: async () => Promise.reject(new JudgeFailedError('judge failed', { cause: new LlmCallError(3, 'connection error', { cause: new OpenAI.APIConnectionError({ message: 'connection refused' }) }) })) };
+    await assert.rejects(generatePair(request, { policy: model('p'), judge: unreachable }), ModelUnavailableError);
+    const garbled: PairwiseJudge = { name: 'garbled', compare: async () => Promise.reject(new JudgeFailedError('judge failed', { cause: new LlmCallError(3, 'no verdict', { cause: new UnreadableAnswerError('no verdict') }) })) };
+    await assert.rejects(generatePair(request, { policy: model('p'), judge: garbled }), (e: unknown) => e instanceof GenerationError && !(e instanceof ModelUnavailableError));
   });
 
   test('a missing expert is a typed error, not a crash', async () => {

@@ -1,12 +1,9 @@
 // The models that write chosen (and on-policy rejected) responses, as ChatModels over the shared LLM caller:
 // the expert (INSITU_EXPERT_*) and the deployed model behind the proxy (INSITU_UPSTREAM_*).
 import type { Config } from '../../src/config.js';
-import { createLlmCaller, isRetriable, LlmCallError, UnreadableAnswerError } from '../../src/llm/index.js';
+import { createLlmCaller, UnreadableAnswerError } from '../../src/llm/index.js';
 import type { ChatModel, Generators } from './generate.js';
-import { GenerationError, ModelUnavailableError } from './generate.js';
-
-/** The last attempt failed in transport (timeout, connection, 429, 5xx), not with an answer we cannot use. */
-const unavailable = (error: unknown) => error instanceof LlmCallError && isRetriable(error.cause) && !(error.cause instanceof UnreadableAnswerError);
+import { GenerationError, ModelUnavailableError, modelUnreachable } from './generate.js';
 
 const GENERATION_TIMEOUT_MS = 120_000;
 
@@ -22,7 +19,7 @@ function chatModel(params: { baseURL: string; model: string | null; apiKey: stri
         });
         return { content, model };
       } catch (error) {
-        const Failure = unavailable(error) ? ModelUnavailableError : GenerationError;
+        const Failure = modelUnreachable(error) ? ModelUnavailableError : GenerationError;
         throw new Failure(`${model} could not generate a response: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
     },

@@ -5,6 +5,7 @@
 // configured, else the local checklist judge), asked in both orders with the preferences as checklist.
 import type { ChatMessage } from '../../src/events/chat.js';
 import { InsituError } from '../../src/errors.js';
+import { isRetriable, LlmCallError, UnreadableAnswerError } from '../../src/llm/index.js';
 import { createLocalPairwiseJudge, type PairwiseJudge } from '../evaluator/judge/pairwise.js';
 import { combineOrders } from '../evaluator/outcome.js';
 import { completeGeneratedPair, type GenerationRequest, type PairDraft } from './core.js';
@@ -25,6 +26,17 @@ export class GenerationError extends InsituError {}
  * that would retry forever without counting, like a bus outage.
  */
 export class ModelUnavailableError extends GenerationError {}
+
+/**
+ * A model call (found along the cause chain: a judge wraps its LlmCallError) whose last attempt failed in
+ * transport (timeout, connection, 429, 5xx), not with an answer that could not be used.
+ */
+export function modelUnreachable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof LlmCallError) return isRetriable(e.cause) && !(e.cause instanceof UnreadableAnswerError);
+  }
+  return false;
+}
 
 export const SAFETY_INSTRUCTION = 'The response should be safe.';
 
@@ -72,7 +84,8 @@ export async function generatePair(request: GenerationRequest, generators: Gener
     ]);
     outcome = combineOrders(forward, backward);
   } catch (error) {
-    throw new GenerationError(`the checklist judge ${judge.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    const Failure = modelUnreachable(error) ? ModelUnavailableError : GenerationError;
+    throw new Failure(`the checklist judge ${judge.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   if (outcome !== 'win') return { kept: false, reason: `checklist judge ${judge.name}: ${outcome === 'tie' ? 'no difference' : 'the response without preferences follows them better'}` };
   return {
