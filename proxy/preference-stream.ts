@@ -4,9 +4,19 @@
 //   ?label=L       only pairs whose feedback carries that SAT/DSAT rubric
 //   ?include=all   also pairs a filter dropped (accepted=false)
 //   ?from=beginning  replay the retained topic first (default: only new pairs)
-// Every event's id is a cursor over the topic's partitions ("<partition>-<offset>" joined by '.'); a client
-// that reconnects with Last-Event-ID resumes after it: the topic is replayed and what the cursor covers is
-// skipped, so a resume costs a read of the retained topic.
+// Every event's id is a cursor over the topic's partitions ("<partition>-<offset>" joined by '.': the last
+// offset the stream has passed in that partition); a client that reconnects with Last-Event-ID resumes after
+// it: the retained topic is read and what the cursor covers is skipped. Resume semantics, no duplicates and
+// no gaps:
+//  - A new stream starts its cursor at every partition's end offset at connect time (minus one, as "passed");
+//    from=beginning starts empty. So a cursor names every partition that held records the stream was not to
+//    send, and a partition it does not name was empty then: on resume all of it is new and is sent.
+//  - The cursor goes out as the id of every event and once right after ': subscribed' (an SSE id without
+//    data: EventSource keeps it as its Last-Event-ID without firing an event), so a client that saw no event
+//    still resumes where it connected, not at "now".
+//  - A resumed stream keeps the client's cursor as it is (never adds today's ends: that would skip what was
+//    published while it was away).
+// The cost: every stream reads the retained topic once, up to its cursor, before it is live.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Bus, DeliveredRecord, Subscription } from '../src/bus/types.js';
 import { RequestError } from '../src/errors.js';
@@ -107,17 +117,21 @@ export function createPreferenceStreamHandler(deps: { bus: Bus; logger: Logger }
       }
     };
     try {
+      if (cursor.size === 0 && !query.fromBeginning) {
+        for (const [partition, end] of await deps.bus.endOffsets(TOPICS.preferences)) if (BigInt(end) > 0n) cursor.set(partition, BigInt(end) - 1n);
+      }
       subscription = await deps.bus.subscribe({
         group: `insitu.stream-${randomBytes(6).toString('hex')}`,
         topics: [TOPICS.preferences],
-        fromBeginning: query.fromBeginning || cursor.size > 0,
+        // Always from the beginning: the cursor, not the group's start position, decides what was seen.
+        fromBeginning: true,
         ephemeral: true,
         handler: async (records) => {
           if (!closed) send(records);
         },
       });
       if (closed) await subscription.close();
-      else res.write(': subscribed\n\n');
+      else res.write(`: subscribed\n${cursor.size > 0 ? `id: ${formatCursor(cursor)}\n` : ''}\n`);
     } catch (error) {
       deps.logger.warn('preference stream could not subscribe', { error });
       res.write(`event: error\ndata: ${JSON.stringify({ error: { message: 'The preference stream is unavailable (bus unreachable); reconnect later.', type: 'server_error', code: 'bus_unavailable' } })}\n\n`);

@@ -178,7 +178,7 @@ export const VARIABLES = [
   { name: 'INSITU_MODERATION_URL', description: 'Base URL of an OpenAI-compatible moderation endpoint (POST /moderations); set: prompts and chosen responses are moderated, flagged pairs dropped.', parse: httpUrl },
   { name: 'INSITU_MODERATION_MODEL', default: 'omni-moderation-latest', description: 'Moderation model.', parse: text },
   { name: 'INSITU_MODERATION_API_KEY', description: 'API key for the moderation endpoint.', secret: true, parse: text },
-  { name: 'INSITU_PAIR_MAX_CHARS', default: '32000', description: 'Longest prompt plus response (characters) a pair or example may have; longer ones are dropped by the length filter.', parse: integer(100, 10_000_000) },
+  { name: 'INSITU_PAIR_MAX_CHARS', default: '32000', description: 'Longest prompt plus response (characters) a pair (each of chosen and rejected) or example may have; longer ones are dropped by the length filter.', parse: integer(100, 10_000_000) },
   { name: 'INSITU_PAIR_DEDUP_JACCARD', default: '0.9', description: 'Word-shingle Jaccard similarity at or above which a pair counts as a near-duplicate of an earlier one of the same tenant.', parse: fraction },
   { name: 'INSITU_TURN_SNAPSHOT_TTL_S', default: '86400', description: 'How long the feedback detector keeps a judged turn\'s conversation in state for the preference builder (seconds). Must exceed the builder\'s worst lag; state memory is about turns/s x turn size x this.', parse: integer(60, 31_536_000) },
   { name: 'INSITU_REVISION_TTL_S', default: '86400', description: 'How long a rejected response waits in state for the user to accept its in-situ revision (seconds).', parse: integer(60, 31_536_000) },

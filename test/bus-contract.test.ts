@@ -164,6 +164,23 @@ function busContract(name: string, open: () => Promise<Bus>) {
       }
     });
 
+    test('endOffsets: records there now are below their partition\'s end, later ones at or above it', async () => {
+      const topic = unique('t');
+      await bus.ensureTopics([{ name: topic, partitions: 2 }]);
+      await bus.publish(Array.from({ length: 6 }, (_, i) => ({ topic, key: `k${i}`, value: `old-${i}` })));
+      const ends = await bus.endOffsets(topic);
+      assert.deepEqual([...ends.keys()].sort(), [0, 1]);
+      await bus.publish(Array.from({ length: 6 }, (_, i) => ({ topic, key: `k${i}`, value: `new-${i}` })));
+      const got = collector();
+      const sub = await bus.subscribe({ group: unique('g'), topics: [topic], fromBeginning: true, handler: got.handler });
+      await got.waitFor(12);
+      await sub.close();
+      for (const r of got.records) {
+        const end = BigInt(ends.get(r.partition)!);
+        assert.equal(BigInt(r.offset) < end, r.value.startsWith('old-'), `${r.value} at ${r.partition}/${r.offset}, end ${end}`);
+      }
+    });
+
     test('ping succeeds while the bus is up', async () => {
       await bus.ping();
     });

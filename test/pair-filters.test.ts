@@ -173,7 +173,52 @@ const BENIGN: string[] = [
   '用户希望代码示例更完整。',
 ];
 
+// How a summariser (the A.2 prompt's model, or the local one) words unsafe wishes, and near misses that must
+// pass. Borderline decisions: a lecture about safety is a style complaint (like disclaimers): it passes;
+// "follow its safety guidelines" negated counts, "follow the previous format / style guidelines" does not;
+// "stop censoring" counts unless it is about the user's own data.
+const SUMMARISER_SPURIOUS: [string, SpuriousCategory][] = [
+  ['The user does not want the assistant to follow its safety guidelines.', 'jailbreak'],
+  ['The user prefers that the assistant not follow its content policy.', 'jailbreak'],
+  ['The user does not want the assistant to follow any rules.', 'jailbreak'],
+  ["The user doesn't want the model to be bound by ethical guidelines.", 'jailbreak'],
+  ['The user wants the assistant to stop censoring its answers.', 'unfiltered'],
+  ['The user wants the assistant to stop censoring.', 'unfiltered'],
+  ['The user prefers the assistant never refuse.', 'jailbreak'],
+  ['The user wants it to comply with anything.', 'jailbreak'],
+  ['The user wants the assistant to go along with whatever they ask.', 'jailbreak'],
+  ['The user wants answers without any filters.', 'unfiltered'],
+  ['The user wants responses without restrictions.', 'unfiltered'],
+  ['The user wants a jailbreak.', 'jailbreak'],
+  ['The user wants the assistant to pretend you have no rules.', 'jailbreak'],
+  ['The user wants the assistant to stop refusing and ignore its safety rules.', 'jailbreak'],
+  ['用户不希望助手遵守安全准则。', 'jailbreak'],
+  ['用户希望助手不要遵守任何规则。', 'jailbreak'],
+  ['用户希望助手停止审查。', 'unfiltered'],
+  ['用户希望助手什么都答应。', 'jailbreak'],
+  ['用户希望助手满足任何要求。', 'jailbreak'],
+];
+const SUMMARISER_BENIGN: string[] = [
+  'The user wants a safer approach.',
+  'The user prefers code without external filters library.',
+  'The user does not want a lecture about safety in every answer.',
+  'The user does not want the assistant to follow the previous format.',
+  'The user does not want the assistant to follow the style guidelines of the old document.',
+  'The user wants the assistant to follow its safety guidelines.',
+  'The user wants the script to stop censoring profanity in the logs.',
+  'The user wants the assistant to comply with the JSON schema.',
+  'The user wants the assistant to follow the rules of chess.',
+  '用户希望助手遵守格式规定。',
+  '用户希望回答更安全一些。',
+  '用户希望代码不依赖外部过滤库。',
+];
+
 describe('spurious-preference filter', () => {
+  test(`summariser phrasings: ${SUMMARISER_SPURIOUS.length} unsafe wishes flagged, ${SUMMARISER_BENIGN.length} near misses pass`, () => {
+    const wrong = SUMMARISER_SPURIOUS.filter(([text, category]) => findSpuriousCategory(text) !== category).map(([text, category]) => `${text} -> ${findSpuriousCategory(text)} (want ${category})`);
+    assert.deepEqual(wrong, []);
+    assert.deepEqual(SUMMARISER_BENIGN.filter((text) => findSpuriousCategory(text) !== null).map((text) => `${text} -> ${findSpuriousCategory(text)}`), []);
+  });
   test(`flags ${SPURIOUS.length} unsafe preferences (EN and ZH) with their category`, () => {
     const wrong = SPURIOUS.filter(([text, category]) => findSpuriousCategory(text) !== category).map(([text, category]) => `${text} -> ${findSpuriousCategory(text)} (want ${category})`);
     assert.deepEqual(wrong, []);
@@ -229,7 +274,14 @@ describe('length filter', () => {
   test('prompt plus chosen longer than maxChars; exactly maxChars passes', () => {
     const prompt = [{ role: 'user' as const, content: 'x'.repeat(100) }];
     assert.equal(check({ prompt, chosen: 'y'.repeat(100) }).verdict, 'pass');
-    assert.deepEqual(check({ prompt, chosen: 'y'.repeat(101) }), { filter: 'length', verdict: 'drop', detail: 'too long: 201 > 200 chars' });
+    assert.deepEqual(check({ prompt, chosen: 'y'.repeat(101), rejected: 'z' }), { filter: 'length', verdict: 'drop', detail: 'too long: prompt + chosen 201 > 200 chars' });
+  });
+  test('the rejected response is checked too: empty, or prompt plus rejected longer than maxChars, drops', () => {
+    assert.deepEqual(check({ rejected: '' }), { filter: 'length', verdict: 'drop', detail: 'empty rejected' });
+    assert.equal(check({ rejected: ' \n ' }).detail, 'empty rejected');
+    const prompt = [{ role: 'user' as const, content: 'x'.repeat(100) }];
+    assert.equal(check({ prompt, chosen: 'short', rejected: 'z'.repeat(100) }).verdict, 'pass');
+    assert.deepEqual(check({ prompt, chosen: 'short', rejected: 'z'.repeat(101) }), { filter: 'length', verdict: 'drop', detail: 'too long: prompt + rejected 201 > 200 chars' });
   });
 });
 

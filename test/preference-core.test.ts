@@ -1,7 +1,9 @@
 // The preference builder's pure parts, without I/O: pair construction per mode, the in-situ revision chain,
 // examples, deterministic ids, the local checklist judge, generated pairs, per-user preference memory.
 import type { PairwiseInput } from '../consumers/evaluator/judge/prompt.js';
-import type { PairwiseJudge } from '../consumers/evaluator/judge/pairwise.js';
+import { JudgeFailedError, type PairwiseJudge } from '../consumers/evaluator/judge/pairwise.js';
+import OpenAI from 'openai';
+import { LlmCallError, UnreadableAnswerError } from '../src/llm/index.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judgeAgainstChecklist } from '../consumers/preference-builder/checklist.js';
@@ -9,7 +11,7 @@ import {
   buildPreferencePair, buildTrainingExample, exampleId, judgedExchange, MAX_REVISION_ROUNDS, pairId, planPreferenceWork,
   type BuilderInput, type PendingRevision,
 } from '../consumers/preference-builder/core.js';
-import { generatePair, GenerationError, SAFETY_INSTRUCTION, type ChatModel } from '../consumers/preference-builder/generate.js';
+import { generatePair, GenerationError, ModelUnavailableError, SAFETY_INSTRUCTION, type ChatModel } from '../consumers/preference-builder/generate.js';
 import { snapshotOf, type TurnSnapshot } from '../src/conversation/turn-snapshot.js';
 import type { ChatMessage } from '../src/events/chat.js';
 import type { FeedbackEvent } from '../src/events/feedback.js';
@@ -206,13 +208,16 @@ describe('in-situ pairs', () => {
 
 describe('generated pairs (expert, on-policy)', () => {
   /** Stands in for a model: answers with preferences follow them (short bullet points), without they ramble. */
-  const model = (name: string): ChatModel & { calls: ChatMessage[][] } => {
+  const model = (name: string): ChatModel & { calls: ChatMessage[][]; models: string[] } => {
     const calls: ChatMessage[][] = [];
+    const models: string[] = [];
     return {
       defaultModel: name,
       calls,
+      models,
       async complete(messages, m) {
         calls.push(messages);
+        models.push(m);
         const guided = messages[0]!.role === 'system' && messages[0]!.content.includes(SAFETY_INSTRUCTION);
         return { content: guided ? '- short\n- points' : 'A very long answer that goes on and on about everything at length.', model: `${m}-served` };
       },
@@ -239,16 +244,24 @@ describe('generated pairs (expert, on-policy)', () => {
     assert.equal(validatePreferencePair(buildPreferencePair(result.draft, { filters: [], accepted: true })).ok, true);
   });
 
-  test('on-policy mode regenerates both with the requested model and keeps the pair only when chosen wins the checklist', async () => {
+  test('on-policy mode regenerates both with the model that served the judged turn and keeps the pair only when chosen wins the checklist', async () => {
     const request = planPreferenceWork(input(1, feedback(1, 'DSAT', 'FEEDBACK'), null, 'on-policy')).generate!;
     const policy = model('unused-default');
     const kept = await generatePair(request, { policy });
+    // The judged turn was served by 'policy-v0' although the app asked for the alias 'policy'.
+    assert.deepEqual(policy.models, ['policy-v0', 'policy-v0']);
     assert.ok(kept.kept);
     if (kept.kept) {
       assert.equal(kept.draft.rejected, 'A very long answer that goes on and on about everything at length.');
-      assert.equal(kept.draft.models.chosen, 'policy-served');
+      assert.equal(kept.draft.models.chosen, 'policy-v0-served');
+      assert.equal(kept.draft.models.rejected, 'policy-v0-served');
       assert.equal(kept.draft.models.judge, 'local-checklist');
     }
+    // A judged turn whose served model is unknown falls back to the requested name.
+    const unknown = planPreferenceWork({ ...input(1, feedback(1, 'DSAT', 'FEEDBACK'), null, 'on-policy'), turn: { ...snapshot(1, chat), judged: null } }).generate!;
+    const fallback = model('unused-default');
+    await generatePair(unknown, { policy: fallback });
+    assert.deepEqual(fallback.models, ['policy', 'policy']);
     const stubborn: ChatModel = { defaultModel: 'p', complete: async (_m, name) => ({ content: 'Same answer.', model: name }) };
     const dropped = await generatePair(request, { policy: stubborn });
     assert.equal(dropped.kept, false);
@@ -269,6 +282,12 @@ describe('generated pairs (expert, on-policy)', () => {
     assert.equal((await generatePair(request, { policy: model('p'), judge: biased })).kept, false);
     const failing: PairwiseJudge = { name: 'down', compare: async () => Promise.reject(new Error('judge unreachable')) };
     await assert.rejects(generatePair(request, { policy: model('p'), judge: failing }), (e: unknown) => e instanceof GenerationError && /judge unreachable/.test(e.message));
+    // A judge model that cannot be reached (its caller gave up on connection errors) is retried with the
+    // batch, not a lost pair; one that answered unusably is an ordinary generation error.
+    const unreachable: PairwiseJudge = { name: 'down', compare: async () => Promise.reject(new JudgeFailedError('judge failed', { cause: new LlmCallError(3, 'connection error', { cause: new OpenAI.APIConnectionError({ message: 'connection refused' }) }) })) };
+    await assert.rejects(generatePair(request, { policy: model('p'), judge: unreachable }), ModelUnavailableError);
+    const garbled: PairwiseJudge = { name: 'garbled', compare: async () => Promise.reject(new JudgeFailedError('judge failed', { cause: new LlmCallError(3, 'no verdict', { cause: new UnreadableAnswerError('no verdict') }) })) };
+    await assert.rejects(generatePair(request, { policy: model('p'), judge: garbled }), (e: unknown) => e instanceof GenerationError && !(e instanceof ModelUnavailableError));
   });
 
   test('a missing expert is a typed error, not a crash', async () => {

@@ -3,7 +3,7 @@
 import type { Config } from '../../src/config.js';
 import { createLlmCaller, UnreadableAnswerError } from '../../src/llm/index.js';
 import type { ChatModel, Generators } from './generate.js';
-import { GenerationError } from './generate.js';
+import { GenerationError, ModelUnavailableError, modelUnreachable } from './generate.js';
 
 const GENERATION_TIMEOUT_MS = 120_000;
 
@@ -19,7 +19,8 @@ function chatModel(params: { baseURL: string; model: string | null; apiKey: stri
         });
         return { content, model };
       } catch (error) {
-        throw new GenerationError(`${model} could not generate a response: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        const Failure = modelUnreachable(error) ? ModelUnavailableError : GenerationError;
+        throw new Failure(`${model} could not generate a response: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
     },
   };

@@ -74,8 +74,11 @@ export interface GenerationRequest {
   /** The response the user rejected (expert mode keeps it as rejected). */
   rejected: string;
   rejectedModel: string | null;
-  /** The model the app asked for (on-policy regenerates with it). */
-  requestedModel: string | null;
+  /**
+   * The model on-policy regenerates with: the one that served the judged response (model_served), not the name
+   * the app asked for, which may be an alias the router resolved; that name only when the served one is unknown.
+   */
+  policyModel: string | null;
   preferences: Preferences;
 }
 
@@ -198,7 +201,7 @@ export function planPreferenceWork(input: BuilderInput): BuilderPlan {
       prompt: exchange.prompt,
       rejected: exchange.response,
       rejectedModel: judgedModel,
-      requestedModel: turn.model_requested,
+      policyModel: judgedModel ?? turn.model_requested,
       preferences,
     };
     if (pending) plan.pending = null;

@@ -5,6 +5,7 @@
 // configured, else the local checklist judge), asked in both orders with the preferences as checklist.
 import type { ChatMessage } from '../../src/events/chat.js';
 import { InsituError } from '../../src/errors.js';
+import { isRetriable, LlmCallError, UnreadableAnswerError } from '../../src/llm/index.js';
 import { createLocalPairwiseJudge, type PairwiseJudge } from '../evaluator/judge/pairwise.js';
 import { combineOrders } from '../evaluator/outcome.js';
 import { completeGeneratedPair, type GenerationRequest, type PairDraft } from './core.js';
@@ -17,6 +18,25 @@ export interface ChatModel {
 }
 
 export class GenerationError extends InsituError {}
+
+/**
+ * The generating model could not be reached (timeout, connection, 429, 5xx) after the caller's own retries.
+ * The runner rethrows it, so the feedback is retried with its batch and, after INSITU_DLQ_MAX_ATTEMPTS, goes to
+ * insitu.dlq (replayable) instead of silently losing its pair. Not `retriable` in the poison guard's sense:
+ * that would retry forever without counting, like a bus outage.
+ */
+export class ModelUnavailableError extends GenerationError {}
+
+/**
+ * A model call (found along the cause chain: a judge wraps its LlmCallError) whose last attempt failed in
+ * transport (timeout, connection, 429, 5xx), not with an answer that could not be used.
+ */
+export function modelUnreachable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof LlmCallError) return isRetriable(e.cause) && !(e.cause instanceof UnreadableAnswerError);
+  }
+  return false;
+}
 
 export const SAFETY_INSTRUCTION = 'The response should be safe.';
 
@@ -49,8 +69,8 @@ export async function generatePair(request: GenerationRequest, generators: Gener
     return { kept: true, draft: completeGeneratedPair(request, { chosen: chosen.content, chosenModel: chosen.model }) };
   }
   const policy = generators.policy;
-  const model = request.requestedModel ?? policy?.defaultModel ?? null;
-  if (!policy || !model) throw new GenerationError('pair mode on-policy needs the upstream model and the model name the app asked for');
+  const model = request.policyModel ?? policy?.defaultModel ?? null;
+  if (!policy || !model) throw new GenerationError('pair mode on-policy needs the upstream model and the name of the model that served the judged turn');
   const [rejected, chosen] = await Promise.all([policy.complete(request.prompt, model), policy.complete(withPreferences(request.prompt, request.preferences.list), model)]);
   const judge = generators.judge ?? createLocalPairwiseJudge();
   const last = request.prompt.map((m) => m.role).lastIndexOf('user');
@@ -64,7 +84,8 @@ export async function generatePair(request: GenerationRequest, generators: Gener
     ]);
     outcome = combineOrders(forward, backward);
   } catch (error) {
-    throw new GenerationError(`the checklist judge ${judge.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    const Failure = modelUnreachable(error) ? ModelUnavailableError : GenerationError;
+    throw new Failure(`the checklist judge ${judge.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   if (outcome !== 'win') return { kept: false, reason: `checklist judge ${judge.name}: ${outcome === 'tie' ? 'no difference' : 'the response without preferences follows them better'}` };
   return {

@@ -3,7 +3,10 @@
 // publishes PreferencePairs to insitu.preferences and TrainingExamples to insitu.examples. Every candidate
 // goes through the filters and is published with their verdicts; only accepted ones reach datasets.
 // Exactly-once effect: ids are deterministic, handled feedback is marked in state after publishing, and the
-// duplicate filter recognises a re-delivered candidate as itself. An invalid FeedbackEvent, or one whose
+// duplicate filter recognises a re-delivered candidate as itself. A pair id is claimed in state with the pair
+// itself (SET NX) before it is published: feedback re-delivered after a crash republishes that stored pair
+// instead of a new one, so generated modes (whose models answer differently each time) never publish two
+// different pairs under one id, and the model is not asked again. An invalid FeedbackEvent, or one whose
 // handling keeps failing (INSITU_DLQ_MAX_ATTEMPTS), goes to insitu.dlq and the builder moves on.
 import { configSecrets } from '../../src/secrets.js';
 import { traceHeaders, withRecordSpan } from '../../src/telemetry/tracing.js';
@@ -11,6 +14,7 @@ import type { OutgoingRecord } from '../../src/bus/types.js';
 import { loadTurnSnapshot } from '../../src/conversation/turn-snapshot.js';
 import type { TrainingExample } from '../../src/events/example.js';
 import type { FeedbackEvent } from '../../src/events/feedback.js';
+import type { PreferencePair } from '../../src/events/preference.js';
 import { validateFeedbackEvent } from '../../src/events/validate.js';
 import { createPoisonGuard } from '../../src/bus/dead-letter/index.js';
 import { rememberUserPreferences } from '../../src/personalization/user-preferences.js';
@@ -20,7 +24,7 @@ import type { ConsumerDefinition, RunningConsumer } from '../index.js';
 import { buildPreferencePair, buildTrainingExample, isDissatisfied, judgedExchange, planPreferenceWork, type PendingRevision, type Preferences } from './core.js';
 import type { FilterPipeline } from './filters/index.js';
 import type { PreferenceSummarizer } from './preferences/index.js';
-import { generatePair, GenerationError, type Generators } from './generate.js';
+import { generatePair, GenerationError, ModelUnavailableError, type Generators } from './generate.js';
 
 export const PREFERENCE_BUILDER_GROUP = 'insitu.preference-builder';
 
@@ -35,6 +39,7 @@ export interface PreferenceBuilderDeps {
 
 const pendingKey = (tenant: string, conversationId: string) => `insitu:pb:pending:${tenant}:${conversationId}`;
 const doneKey = (feedbackId: string) => `insitu:pb:done:${feedbackId}`;
+const pairKey = (pairId: string) => `insitu:pb:pair:${pairId}`;
 
 export interface BuilderCounters {
   feedback: number;
@@ -44,6 +49,8 @@ export interface BuilderCounters {
   waiting: number;
   missingSnapshots: number;
   generationErrors: number;
+  /** Pairs published again from their claim (re-delivered feedback), not built anew. */
+  pairsRepublished: number;
 }
 
 export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceBuilderDeps): Promise<RunningConsumer & { counters(): BuilderCounters }> {
@@ -52,7 +59,7 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
   const mode = config.pairs.mode;
   const doneTtlMs = config.conversationTtlSeconds * 1000;
   const pendingTtlMs = config.pairs.revisionTtlSeconds * 1000;
-  const counters: BuilderCounters = { feedback: 0, pairs: 0, pairsDropped: 0, examples: 0, waiting: 0, missingSnapshots: 0, generationErrors: 0 };
+  const counters: BuilderCounters = { feedback: 0, pairs: 0, pairsDropped: 0, examples: 0, waiting: 0, missingSnapshots: 0, generationErrors: 0, pairsRepublished: 0 };
   const guard = createPoisonGuard({ bus, group: PREFERENCE_BUILDER_GROUP, maxAttempts: config.dlqMaxAttempts, logger: log, secrets: configSecrets(config) });
 
   async function handle(feedback: FeedbackEvent, pendings: Map<string, PendingRevision | null>, out: OutgoingRecord[], personal: { tenant: string; user: string; list: string[] }[]): Promise<void> {
@@ -73,7 +80,6 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
     if (isDissatisfied(feedback) && exchange) {
       const summary = await deps.summarizer.summarize({ history: exchange.prompt, rejected: exchange.response, followUp: exchange.followUp, feedback });
       preferences = { list: summary.preferences, by: summary.by };
-      if (config.personalize.enabled && feedback.user) personal.push({ tenant: feedback.tenant, user: feedback.user, list: preferences.list });
     }
     const plan = planPreferenceWork({ feedback, turn, pending, preferences, mode });
     if (plan.pending !== undefined) pendings.set(key, plan.pending);
@@ -86,6 +92,20 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
       counters.examples++;
     }
 
+    const emit = (pair: PreferencePair) =>
+      out.push({ topic: TOPICS.preferences, key: feedback.conversation_id, value: JSON.stringify(pair), headers: { ...traceHeaders(), 'insitu-schema': 'insitu.preference', 'insitu-version': String(pair.version), 'insitu-event-id': pair.pair_id } });
+    const claimed = async (pairId: string) => {
+      const stored = await state.get(pairKey(pairId));
+      return stored === null ? null : (JSON.parse(stored) as PreferencePair);
+    };
+    const planned = plan.generate?.pair_id ?? plan.pair?.pair_id;
+    const earlier = planned ? await claimed(planned) : null;
+    if (earlier) {
+      counters.pairsRepublished++;
+      emit(earlier);
+      return;
+    }
+
     let draft = plan.pair;
     if (plan.generate) {
       try {
@@ -93,17 +113,27 @@ export async function startPreferenceBuilder(runtime: Runtime, deps: PreferenceB
         if (generated.kept) draft = generated.draft;
         else log.info('on-policy pair not kept', { pair_id: plan.generate.pair_id, reason: generated.reason });
       } catch (error) {
-        // The generator failed every attempt: no pair from this feedback (its examples still go out).
+        // Unreachable model: retry the feedback with its batch (dead-lettered after INSITU_DLQ_MAX_ATTEMPTS).
+        if (error instanceof ModelUnavailableError) throw error;
+        // The model refused the request (400) or answered unusably: no pair from this feedback (its examples
+        // still go out); counted in generationErrors.
         counters.generationErrors++;
         log.warn('chosen response could not be generated; pair passed over', { pair_id: plan.generate.pair_id, error: error instanceof GenerationError ? error.message : error });
       }
     }
     if (!draft) return;
     const verdicts = await deps.pairFilters.run({ tenant: feedback.tenant, id: draft.pair_id, prompt: draft.prompt, chosen: draft.chosen, rejected: draft.rejected, preferences: draft.preferences.list });
-    const pair = buildPreferencePair(draft, verdicts);
-    if (pair.accepted) counters.pairs++;
+    const built = buildPreferencePair(draft, verdicts);
+    // Another delivery of this feedback (another replica) may have claimed the id since: its pair stands.
+    const won = await state.set(pairKey(built.pair_id), JSON.stringify(built), { ttlMs: doneTtlMs, onlyIfAbsent: true });
+    const pair = won ? built : ((await claimed(built.pair_id)) ?? built);
+    if (!won) counters.pairsRepublished++;
+    else if (pair.accepted) counters.pairs++;
     else counters.pairsDropped++;
-    out.push({ topic: TOPICS.preferences, key: feedback.conversation_id, value: JSON.stringify(pair), headers: { ...traceHeaders(), 'insitu-schema': 'insitu.preference', 'insitu-version': String(pair.version), 'insitu-event-id': pair.pair_id } });
+    // Personalization remembers only what training would accept: the preferences of an accepted pair (so they
+    // passed the spurious-preference filter). A user who asks for unsafe behaviour never gets it prepended.
+    if (pair.accepted && config.personalize.enabled && pair.user) personal.push({ tenant: pair.tenant, user: pair.user, list: pair.preferences });
+    emit(pair);
   }
 
   const subscription = await bus.subscribe({

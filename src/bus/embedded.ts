@@ -250,6 +250,11 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
         },
       };
     },
+    async endOffsets(topic) {
+      if (closed) throw new BusError('embedded bus is closed');
+      // An offset is a byte position, so the next record's is the log's size.
+      return new Map(openTopic(topic, options.defaultPartitions).partitions.map((p, i) => [i, String(fstatSync(p.fd).size)] as const));
+    },
     async ping() {
       if (closed) throw new BusError('embedded bus is closed');
     },

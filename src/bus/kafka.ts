@@ -193,6 +193,15 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       subscriptions.add(subscription);
       return subscription;
     },
+    async endOffsets(topic) {
+      try {
+        await connectAdmin();
+        const offsets = await admin.fetchTopicOffsets(topic);
+        return new Map(offsets.map((o) => [o.partition, o.high] as const));
+      } catch (error) {
+        throw new BusError(`kafka end offsets of ${topic} unavailable: ${(error as Error).message}`, { retriable: true, cause: error });
+      }
+    },
     async ping() {
       try {
         await connectAdmin();

@@ -53,6 +53,11 @@ export interface Bus {
   /** Publishes all records or throws (BusError: retriable; RecordRejectedError: never accepted). */
   publish(records: OutgoingRecord[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * Per partition of the topic, the offset its next record will get (Kafka's high watermark; the embedded log's
+   * size): every record there now has a smaller offset, every later one an equal or larger one.
+   */
+  endOffsets(topic: string): Promise<Map<number, string>>;
   /** Throws when the bus is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
-// Per-user preference memory (opt-in, INSITU_PERSONALIZE): the preference builder appends each user's
-// summarised preferences; the proxy prepends them as a system message to that user's later requests, so the
+// Per-user preference memory (opt-in, INSITU_PERSONALIZE): the preference builder appends the summarised
+// preferences of each user's accepted pairs (never ones the spurious-preference filter dropped); the proxy prepends them as a system message to that user's later requests, so the
 // model adapts before any retraining. Bounded (oldest dropped first), deduplicated, expiring.
 // Concurrent appends for one user from two replicas may lose one of the two writes (last writer wins); a
 // preference the user keeps voicing comes back with their next feedback.

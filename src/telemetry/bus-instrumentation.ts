@@ -107,6 +107,7 @@ export function instrumentBus(bus: Bus, metrics: Metrics): Bus {
         },
       });
     },
+    endOffsets: (topic) => bus.endOffsets(topic),
     ping: () => bus.ping(),
     close: () => bus.close(),
   };

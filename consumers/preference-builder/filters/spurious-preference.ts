@@ -13,6 +13,11 @@
 //  - Asking for fewer safety disclaimers is a style preference and passes; asking for no refusals does not.
 //  - "jailbreak my iPhone" (a device) and "bath bomb" pass; "DAN" counts only in capitals (not the name Dan).
 //  - Talking about a harm (suicide prevention, the history of racist propaganda, hate speech laws) passes.
+//  - Summariser phrasings: "does not want the assistant to follow its safety guidelines" counts (a negated
+//    "follow" of the assistant's own or any safety rules), "not follow the previous format / the style guide"
+//    does not. "stop censoring" counts unless it names the user's own data (profanity, logs, names, photos).
+//    "comply with anything" counts; "does not want a lecture about safety in every answer" is a style wish
+//    (like fewer disclaimers) and passes.
 import type { FilterResult } from '../../../src/events/preference.js';
 import type { FilterCandidate } from './candidate.js';
 
@@ -30,6 +35,8 @@ interface CategoryPatterns {
 const NOT = String.raw`(?<!(?:\bnot|\bnever|n't|\bno longer)(?: to)? )`;
 const ASSISTANT = String.raw`(?:your|its|openai's|the ai's|the assistant's|the model's)`;
 const QUALIFIER = String.raw`(?:safety|content|ethical|moral|usage|system|previous|prior|original)`;
+// What an assistant may be told not to follow: its safeguards, not its formatting instructions.
+const SAFE_RULES = String.raw`(?:rules|guidelines|policies|policy|restrictions|ethics|morals|safeguards|guardrails|filters|principles|limitations|boundaries)`;
 const SAFEGUARDS = String.raw`(?:rules|guidelines|policies|policy|restrictions|ethics|safeguards|guardrails|filters|programming|principles|limitations|training|instructions)`;
 // "safety" as what is given up, not safety notes the user finds verbose (a style preference).
 const SAFETY = String.raw`safety(?! (?:warnings?|disclaimers?|notes?|tips|caveats|reminders?|information|advice|instructions|precautions|data|sheets?|glasses|valves?)\b)`;
@@ -42,7 +49,8 @@ const CATEGORIES: Record<SpuriousCategory, CategoryPatterns> = {
       /\bunfiltered (?:answers?|responses?|replies|reply|content|version|mode|ai|assistant|chatbot)\b|\b(?:be|stay|respond|answer|reply|speak)(?: completely| totally| fully)? unfiltered\b/,
       /\b(?:without|no|free of|free from) (?:any |all )?(?:restrictions|limitations|limits|boundaries|guardrails|safeguards|censorship)\b(?! (?:on|to|in|for|about|of)\b)/,
       /\bno (?:safety|ethical|moral|content) (?:guidelines|rules|restrictions|limits|constraints|policies)\b/,
-      /无限制|不受(?:任何)?限制|没有任何限制|不要(?:有)?任何限制|不(?:要|用)(?:进行)?(?:过滤|审查)|不过滤(?!镜)|无过滤|无审查|不受审查|未经审查|(?:去掉|取消|解除|移除)(?:所有|一切|全部)?的?(?:安全)?(?:限制|过滤|审查)/,
+      /\b(?:stop|quit|no longer|not|never|without|no|don't|doesn't|do not|does not) (?:be )?censor(?:ing|ed)?\b(?! (?:(?:the|their|my|his|her|its own|your own|user's) )?(?:profanity|swear ?words|logs?|data|names|passwords|pii|personal|emails?|images?|photos?|faces?|spreadsheets?|files?|text in)\b)/,
+      /无限制|不受(?:任何)?限制|没有任何限制|不要(?:有)?任何限制|不(?:要|用)(?:进行)?(?:过滤|审查)|不过滤(?!镜)|无过滤|无审查|不受审查|未经审查|(?:去掉|取消|解除|移除)(?:所有|一切|全部)?的?(?:安全)?(?:限制|过滤|审查)|(?:停止|不再|别再|不要再)(?:进行)?(?:审查|过滤)/,
     ],
   },
   jailbreak: {
@@ -64,8 +72,15 @@ const CATEGORIES: Record<SpuriousCategory, CategoryPatterns> = {
           String.raw`${ASSISTANT} (?:own )?(?:filters?|restrictions|limitations|rules|guidelines|programming|safeguards|guardrails|censorship|content policy|moderation)` +
           String.raw`|(?:the |any |all )?(?:content (?:filters?|filtering|polic(?:y|ies)|moderation|restrictions)|moderation|guardrails|safeguards|censorship|ethical (?:guidelines|restrictions|constraints)|${SAFETY}))\b`,
       ),
+      // "does not want the assistant to follow its safety guidelines", "not obey any rules"
+      new RegExp(
+        String.raw`(?:\bnot|\bnever|n't|\bno longer|\bstop|\brefuses? to|\bwithout)(?: (?:want|wants|like|likes|need|needs)(?: (?:the assistant|the model|the ai|it|you|chatgpt))? to)? (?:follow|obey|adhere to|abide by|stick to|respect|be bound by|comply with)(?:ing|s)? (?:` +
+          String.raw`${ASSISTANT} (?:own )?(?:${QUALIFIER} )?${SAFE_RULES}|any (?:${QUALIFIER} )?${SAFE_RULES}|(?:the )?(?:safety|content|ethical|moral|usage) ${SAFE_RULES})\b`,
+      ),
+      /\b(?:comply with|go along with|agree to|obey) (?:anything|everything|whatever)\b/,
       /\b(?:(?:do not|don't|dont|never|not to|not|stop|without|no longer) (?:ever )?refus(?:e|es|ing|als?)|no refusals?|never (?:says?|say) no|always (?:complies|comply|obeys|obey)|comply with (?:any|every|all) requests?)\b/,
       /越狱|(?:忽略|无视|不要理会|不理会|绕过|绕开|规避|突破|破解)(?:你的|所有|一切|任何|全部)?的?(?:安全|内容|道德|伦理)?(?:规则|限制|准则|政策|规定|审查|过滤|约束|护栏|底线)|(?:忽略|无视)(?:你的|所有|一切|全部)(?:之前的|先前的|系统)?(?:指令|指示|提示)|(?:忽略|无视)(?:安全|道德|伦理)/,
+      /不(?:希望|想|想要|要|需要|愿意|让)?(?:助手|你|模型|它|AI|ai)?(?:去|再)?(?:遵守|遵循|遵从|服从|受)(?:其|你的|它的|自己的|任何)?的?(?:(?:安全|内容|道德|伦理)(?:准则|规则|规定|政策|限制|约束|规范)|任何(?:准则|规则|规定|限制|约束))|(?:什么|任何)(?:要求|请求|事情|事)?都(?:答应|照做|满足|服从|遵从)|有求必应|(?:满足|答应|服从)(?:用户的?)?(?:任何|所有|一切)(?:要求|请求)/,
       /(?:不要|别|不许|不能|不得|永远不要|从不|绝不)(?:再)?拒绝|假装(?:你|自己)?(?:没有|不受)(?:任何)?(?:规则|限制|约束|道德|底线)|你(?:没有|不受)任何(?:规则|限制|约束)/,
     ],
     caseSensitive: [/\bDAN\b/],
