@@ -213,6 +213,8 @@ export const VARIABLES = [
   { name: 'INSITU_SERVED_ALIAS', default: 'insitu', description: 'The model name apps request to get the currently promoted model; the proxy resolves it on each request (other names pass through unchanged).', parse: identifier },
   { name: 'INSITU_PROMOTE_MIN_WIN', default: '0.55', description: 'Promotion gate: the candidate\'s with-checklist win rate over the served model must reach this.', parse: fraction },
   { name: 'INSITU_PROMOTE_MAX_LOSE', default: '0.3', description: 'Promotion gate: and its with-checklist lose rate must stay at or under this.', parse: fraction },
+  { name: 'INSITU_PROMOTE_MIN_N', default: '20', description: 'Promotion gate: fewest judged with-checklist comparisons a promotion may rest on.', parse: integer(1, 1_000_000) },
+  { name: 'INSITU_PROMOTE_MAX_JUDGE_FAILURES', default: '0.2', description: 'Promotion gate: largest share of attempted comparisons that may have failed (a model did not answer or the judge gave no verdict); failed ones also count as not won.', parse: fraction },
   { name: 'INSITU_PROMOTE_CANARY', default: '0', description: 'Percent of requests a newly promoted model gets first (0: it takes all traffic at once).', parse: integer(0, 100) },
   // Redis
   { name: 'INSITU_REDIS_URL', description: 'Redis URL (redis://host:6379/0). Set: state in Redis. Unset: in-memory state.', secret: true, parse: redisUrl },
@@ -296,7 +298,7 @@ export interface Config {
     clusters: number;
     perCluster: number;
   };
-  promotion: { alias: string; minWin: number; maxLose: number; canaryPercent: number };
+  promotion: { alias: string; minWin: number; maxLose: number; minN: number; maxJudgeFailures: number; canaryPercent: number };
 }
 
 /** Parses and validates the environment. Throws ConfigError naming the first bad variable. */
@@ -429,7 +431,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clusters: get('INSITU_EVAL_CLUSTERS'),
       perCluster: get('INSITU_EVAL_PER_CLUSTER'),
     },
-    promotion: { alias: get('INSITU_SERVED_ALIAS'), minWin: get('INSITU_PROMOTE_MIN_WIN'), maxLose: get('INSITU_PROMOTE_MAX_LOSE'), canaryPercent: get('INSITU_PROMOTE_CANARY') },
+    promotion: { alias: get('INSITU_SERVED_ALIAS'), minWin: get('INSITU_PROMOTE_MIN_WIN'), maxLose: get('INSITU_PROMOTE_MAX_LOSE'), minN: get('INSITU_PROMOTE_MIN_N'), maxJudgeFailures: get('INSITU_PROMOTE_MAX_JUDGE_FAILURES'), canaryPercent: get('INSITU_PROMOTE_CANARY') },
   };
 }
 

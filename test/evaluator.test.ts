@@ -311,11 +311,17 @@ onBothRuntimes('evaluator consumer', async (env) => {
   const run = randomBytes(4).toString('hex');
   const dataDir = mkdtempSync(join(tmpdir(), 'insitu-eval-'));
   const models = await startSimUpstream();
-  models.respondWith(modelReplies({ [`good-${run}`]: SHORT, [`bad-${run}`]: (t) => LONG(t) + LONG(t), base: LONG }));
+  const styles = modelReplies({ [`good-${run}`]: SHORT, [`bad-${run}`]: (t) => LONG(t) + LONG(t), [`flaky-${run}`]: SHORT, base: LONG });
+  // A candidate that answers only the first six test prompts (and wins those) and fails on the others.
+  models.respondWith((json) => {
+    const last = String([...(json?.messages ?? [])].reverse().find((m: any) => m.role === 'user')?.content ?? '');
+    if (json?.model === `flaky-${run}` && !/case [0-5]$/.test(last)) return { kind: 'error', status: 500 };
+    return styles(json);
+  });
   const alias = `ev${run}`;
   const config = loadConfig({
     INSITU_DATA_DIR: dataDir, INSITU_EVAL_URL: models.url, INSITU_SERVED_ALIAS: alias, INSITU_TRAIN_BASE_MODEL: 'base',
-    INSITU_EVAL_CLUSTERS: '3', INSITU_EVAL_PER_CLUSTER: '3', INSITU_PUBLISH_LINGER_MS: '1', ...env,
+    INSITU_EVAL_CLUSTERS: '3', INSITU_EVAL_PER_CLUSTER: '3', INSITU_PUBLISH_LINGER_MS: '1', INSITU_PROMOTE_MIN_N: '5', ...env,
   });
   const runtime = await openRuntime(config, silentLogger);
   const seen: TrainingEvent[] = [];
@@ -339,6 +345,19 @@ onBothRuntimes('evaluator consumer', async (env) => {
     mkdirSync(snapshot, { recursive: true });
     writeFileSync(join(snapshot, 'test-pairs.jsonl'), jsonl(pairs(12)));
     const routes = createRouteStore(runtime.state);
+
+    // A candidate that wins every comparison it could answer but failed a third or more of them: the failures
+    // count against it, so it is not promoted, and the report says why.
+    const flaky = succeeded(`job-flaky-${run}`, `flaky-${run}`, snapshot);
+    await publish(flaky);
+    const refusedFlaky = await waitFor(() => find(flaky.job_id, 'rejected'), 'the flaky candidate rejected');
+    const flakyEvaluation = refusedFlaky.evaluation!;
+    assert.equal(flakyEvaluation.with_checklist.win, 1, 'it won every comparison judged');
+    assert.equal(flakyEvaluation.attempted, 9);
+    assert.ok(flakyEvaluation.with_checklist.n < 9 && flakyEvaluation.with_checklist.n >= 3, JSON.stringify(flakyEvaluation));
+    assert.match(flakyEvaluation.reason, /\d of 9 comparisons failed .*INSITU_PROMOTE_MAX_JUDGE_FAILURES/);
+    assert.match(readFileSync(join(dataDir, 'evaluations', `${flakyEvaluation.report_id}.md`), 'utf8'), /promotion gate: refuses: .*comparisons failed/);
+    assert.equal(await routes.get(alias), null);
 
     // A better candidate: evaluated, then promoted; the alias now routes to it.
     const good = succeeded(`job-good-${run}`, `good-${run}`, snapshot);
@@ -384,7 +403,7 @@ onBothRuntimes('evaluator consumer', async (env) => {
     await evaluator.idle();
     assert.equal(models.requests.length, requestsBefore);
     assert.equal(seen.filter((e) => e.job_id === good.job_id && e.status === 'evaluated').length, 1);
-    assert.deepEqual({ ...evaluator.stats(), received: undefined }, { received: undefined, duplicates: 1, evaluated: 2, promoted: 1, rejected: 2, notEvaluable: 1 });
+    assert.deepEqual({ ...evaluator.stats(), received: undefined }, { received: undefined, duplicates: 1, evaluated: 3, promoted: 1, rejected: 3, notEvaluable: 1 });
 
     // An evaluator stopped mid-evaluation: the job stays recorded and the next evaluator finishes it.
     await evaluator.close();
