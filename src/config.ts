@@ -1,6 +1,7 @@
 // Configuration: every env var Insitu reads is declared once here, parsed and validated once at start-up
 // into a typed object that is passed down. Nothing else reads process.env.
 import { ConfigError } from './errors.js';
+import { CronError, nextFire, parseCron } from './cron.js';
 import type { LogLevel } from './log.js';
 
 type Parsed = string | number | boolean | string[] | undefined;
@@ -55,6 +56,18 @@ const oneOf =
   };
 
 const text = (raw: string): string => raw;
+
+/** A 5-field cron expression that parses and fires at least once in the next five years. */
+const cronExpression = (raw: string, name: string): string => {
+  const expr = raw.trim();
+  try {
+    nextFire(parseCron(expr), new Date());
+  } catch (error) {
+    if (error instanceof CronError) fail(name, error.message);
+    throw error;
+  }
+  return expr;
+};
 
 const fraction = (raw: string, name: string): number => {
   const n = Number(raw.trim());
@@ -190,7 +203,7 @@ export const VARIABLES = [
   { name: 'INSITU_TRAIN_BASE_MODEL', description: 'The model to fine-tune (required when INSITU_TRAINER is set).', parse: text },
   { name: 'INSITU_TRAIN_MIN_PAIRS', default: '1000', description: 'Retrain once this many new accepted pairs arrived since the last run.', parse: integer(1, 100_000_000) },
   { name: 'INSITU_TRAIN_INTERVAL', description: 'Also retrain at most this often when there are new pairs (e.g. 24h); unset: only the pair count triggers.', parse: duration },
-  { name: 'INSITU_TRAIN_CRON', description: 'Retrain on this cron schedule (5 fields, UTC, e.g. 0 3 * * 1) when there are new pairs; combines with the others.', parse: text },
+  { name: 'INSITU_TRAIN_CRON', description: 'Retrain on this cron schedule (5 fields, UTC, e.g. 0 3 * * 1) when there are new pairs; combines with the others. Checked at start-up.', parse: cronExpression },
   { name: 'INSITU_TRAIN_TEST_FRACTION', default: '0.1', description: 'Share of conversations held out for evaluation (split by user and conversation: no test user or conversation appears in train).', parse: fraction },
   { name: 'INSITU_TRAIN_RETRIES', default: '1', description: 'How many times a failed training job is resubmitted.', parse: integer(0, 10) },
   { name: 'INSITU_TRAIN_POLL_INTERVAL', default: '30s', description: 'How often running jobs are polled.', parse: duration },
@@ -348,7 +361,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fail('INSITU_UPSTREAM_API_KEY', "required when INSITU_AUTH is 'keys' (callers present virtual keys, which never go upstream)");
   }
   const cron = get<string | undefined>('INSITU_TRAIN_CRON');
-  if (cron !== undefined && cron.trim().split(/\s+/).length !== 5) fail('INSITU_TRAIN_CRON', `expected 5 cron fields (minute hour day-of-month month day-of-week), got '${cron}'`);
   const embeddingsUrl = get<string | undefined>('INSITU_EMBEDDINGS_URL');
 
   return {

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StageHandle, StageRequest, StageStatus, TrainingBackend } from '../consumers/trainer/backend.js';
 import { SNAPSHOT_FILES } from '../consumers/trainer/backend.js';
-import { CronError, nextFire } from '../consumers/trainer/cron.js';
+import { CronError, nextFire } from '../src/cron.js';
 import { hyperparametersFrom, newJob, nextAction, step, type Observation } from '../consumers/trainer/driver.js';
 import { createJobStore, trainerKeys, type TrainingJob } from '../consumers/trainer/jobs.js';
 import { createLease } from '../consumers/trainer/lease.js';
@@ -22,6 +22,7 @@ import { splitPairs, trainExamples, writeSnapshot } from '../consumers/trainer/s
 import { jobsCommand, trainCommand } from '../src/cli/train.js';
 import { UsageError } from '../src/cli/args.js';
 import { loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 import { validateOpenAIDpoLine } from '../src/dataset/export/openai-dpo.js';
 import { validateSftLine } from '../src/dataset/export/sft.js';
 import { createDatasetStore } from '../src/dataset/store.js';
@@ -143,6 +144,22 @@ describe('cron', () => {
       ['0 0 30 2 *', /never fires/],
     ];
     for (const [expr, message] of bad) assert.throws(() => nextFire(expr, new Date('2024-05-01T00:00:00Z')), (e: unknown) => e instanceof CronError && message.test(e.message), expr);
+  });
+
+  test('INSITU_TRAIN_CRON is checked at config load: a ConfigError naming the variable and what is wrong', () => {
+    const bad: [string, RegExp][] = [
+      ['* * * *', /expected 5 fields/],
+      ['   ', /expected 5 fields/],
+      ['61 3 * * *', /minute 61 is outside 0-59/],
+      ['0 3 * * mon', /day of week 'mon' is not a number/],
+      ['0 0 30 2 *', /never fires/],
+      ['*/0 * * * *', /outside/],
+    ];
+    for (const [expr, message] of bad) {
+      assert.throws(() => loadConfig({ INSITU_TRAIN_CRON: expr }), (e: unknown) => e instanceof ConfigError && e.variable === 'INSITU_TRAIN_CRON' && /^INSITU_TRAIN_CRON: cron '/.test(e.message) && message.test(e.message), expr);
+    }
+    assert.equal(loadConfig({ INSITU_TRAIN_CRON: ' 0 3 * * 1 ' }).training.cron, '0 3 * * 1');
+    assert.equal(loadConfig({}).training.cron, undefined);
   });
 });
 
