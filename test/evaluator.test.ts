@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluate } from '../consumers/evaluator/evaluate.js';
+import { evaluate, evidenceOf } from '../consumers/evaluator/evaluate.js';
+import { decidePromotion } from '../src/routing/promotion.js';
 import { createEmbedder } from '../consumers/evaluator/embeddings.js';
 import { JudgeChoiceError, readJudgeChoice } from '../consumers/evaluator/judge/answer.js';
 import { createLlmPairwiseJudge, createLocalPairwiseJudge } from '../consumers/evaluator/judge/pairwise.js';
@@ -255,6 +256,42 @@ describe('evaluate', () => {
       assert.equal(asked.filter((t) => t.includes('<checklist>')).length >= 2 * 11, true);
       assert.ok(asked.some((t) => t.includes('- The user prefers bullet point lists.')));
       assert.match(formatReport(report), /\| with checklist \| 100\.0 \| 0\.0 \| 0\.0 \| 11 \|/);
+    } finally {
+      await models.close();
+      await judgeServer.close();
+    }
+  });
+
+  test('429 and 5xx answers are retried with backoff; a judge that keeps failing counts as failures and the gate refuses', async () => {
+    const models = await startSimUpstream();
+    const judgeServer = await startSimUpstream();
+    try {
+      models.respondWith(modelReplies({ cand: SHORT, base: LONG }));
+      models.enqueue({ kind: 'error', status: 429 }, { kind: 'error', status: 503 });
+      // The judge prefers the shorter answer, but is down (500) for every comparison of the first four prompts.
+      judgeServer.respondWith((json) => {
+        const text: string = json.messages[1].content;
+        if (/case [0-3]\n/.test(text)) return { kind: 'error', status: 500 };
+        const a = /<response_A>\n([\s\S]*?)\n<\/response_A>/.exec(text)![1]!;
+        const b = /<response_B>\n([\s\S]*?)\n<\/response_B>/.exec(text)![1]!;
+        return { kind: 'completion', content: JSON.stringify({ choice: a.length < b.length ? 'A+' : 'B+' }) };
+      });
+      judgeServer.enqueue({ kind: 'error', status: 429 });
+      const judge = createLlmPairwiseJudge(createLlmCaller({ baseURL: judgeServer.url, model: 'judge-sim', apiKey: undefined, timeoutMs: 10_000, retries: 2, concurrency: 4, backoffMs: 1 }));
+      const report = await evaluate({
+        samples: pairs(12), candidate: 'cand', baseline: 'base', judge, concurrency: 3,
+        responder: createResponder({ url: models.url, apiKey: undefined, backoffMs: 1 }),
+        selection: { clusters: 3, perCluster: 10, dedupJaccard: 0.8 },
+      });
+      assert.equal(report.failures.generation, 0, 'the 429 and the 503 were retried');
+      assert.equal(report.sizes.answered, 12);
+      assert.equal(report.failures.judge, 2 * 4, 'both variants of the four prompts the judge never answered');
+      assert.deepEqual(report.with_checklist, { win: 1, tie: 0, lose: 0, n: 8 });
+      const failedCalls = judgeServer.requests.filter((r) => /case [0-3]\n/.test(r.json.messages[1].content)).length;
+      assert.equal(failedCalls, 4 * 4 * 3, 'each failing judgement was tried 1 + 2 times, no more');
+      const gate = decidePromotion(evidenceOf(report), { minWin: 0.55, maxLose: 0.3, minN: 5, maxJudgeFailures: 0.2, canaryPercent: 0 });
+      assert.equal(gate.promote, false);
+      assert.match(gate.reason, /4 of 12 comparisons failed/);
     } finally {
       await models.close();
       await judgeServer.close();
