@@ -184,7 +184,7 @@ describe('openai training backend (sim fine-tuning API, official SDK)', () => {
       assert.ok(failed.state === 'failed');
       assert.match(failed.error, /GPU node lost \(scripted\)/);
 
-      const handle = await backend.start(request(snapshot, 'sft'));
+      const handle = await backend.start({ ...request(snapshot, 'sft'), attempt: 2 }); // the retry is a new attempt
       assert.equal((await backend.poll(handle)).state, 'running');
       await backend.cancel(handle);
       const cancelled = await backend.poll(handle);
@@ -192,6 +192,37 @@ describe('openai training backend (sim fine-tuning API, official SDK)', () => {
       assert.equal(sim.jobs.find((j: FineTuningJob) => j.id === handle.id)!.status, 'cancelled');
       // Cancelling a job that is over is refused by the service: a non-retriable TrainingBackendError.
       await assert.rejects(backend.cancel(handle), (e) => e instanceof TrainingBackendError && !e.retriable);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('a trainer restarted between submitting a stage and recording its handle finds that job: no second submission', async () => {
+    const sim = await startSimFineTuning();
+    try {
+      const snapshot = writeSnapshot();
+      // Other jobs on the account, newer and older, some with other insitu metadata.
+      const other = createOpenAiTrainingBackend({ url: sim.url, apiKey: 'k-test' });
+      await other.start(request(snapshot, 'sft', 'base-model', 'tj_Older'));
+      const submitted = await createOpenAiTrainingBackend({ url: sim.url, apiKey: 'k-test' }).start(request(snapshot, 'sft'));
+      await other.start(request(snapshot, 'sft', 'base-model', 'tj_Newer'));
+      const jobsBefore = sim.jobs.length;
+      const uploadsBefore = sim.uploadedFiles.length;
+
+      // The restarted trainer's backend starts the same stage of the same attempt again.
+      const restarted = createOpenAiTrainingBackend({ url: sim.url, apiKey: 'k-test' });
+      const again = await restarted.start(request(snapshot, 'sft'));
+      assert.equal(again.id, submitted.id, 'the job submitted before the restart');
+      assert.equal(again.details.file_id, submitted.details.file_id);
+      assert.equal(sim.jobs.length, jobsBefore, 'no second job');
+      assert.equal(sim.uploadedFiles.length, uploadsBefore, 'no second upload');
+      assert.equal(last(await pollToEnd(restarted, again)).state, 'succeeded');
+
+      // Another attempt or the next stage is a new job.
+      const retry = await restarted.start({ ...request(snapshot, 'sft'), attempt: 2 });
+      const dpo = await restarted.start(request(snapshot, 'dpo', 'ft:sft-model'));
+      assert.equal(new Set([submitted.id, retry.id, dpo.id]).size, 3);
+      assert.equal(sim.jobs.length, jobsBefore + 2);
     } finally {
       await sim.close();
     }
