@@ -540,6 +540,27 @@ describe('command training backend (real processes)', () => {
     assert.match(lost.error, /the training process is gone \(trainer restarted\?\)/);
   });
 
+  test('a trainer restarted between starting the command and recording its handle follows that run: no second command', async () => {
+    const snapshot = writeSnapshot();
+    const marker = join(snapshot, 'go');
+    const starts = join(snapshot, 'starts');
+    const command = script(`echo started >> ${starts}\nwhile [ ! -f ${marker} ]; do sleep 0.02; done\necho INSITU_MODEL=once\n`);
+    const first = await createCommandTrainingBackend({ command, format: 'llama-factory' }).start(request(snapshot, 'sft'));
+    const restarted = createCommandTrainingBackend({ command, format: 'llama-factory' });
+    const again = await restarted.start(request(snapshot, 'sft'));
+    assert.deepEqual(again, first, 'the same run');
+    writeFileSync(marker, '');
+    const done = last(await pollToEnd(restarted, again));
+    assert.ok(done.state === 'succeeded' && done.model === 'once', JSON.stringify(done));
+    assert.equal(readFileSync(starts, 'utf8'), 'started\n', 'the command ran once');
+    // Once over, the same attempt still finds it; the next attempt runs the command again.
+    assert.deepEqual(await restarted.start(request(snapshot, 'sft')), first);
+    const retry = await restarted.start({ ...request(snapshot, 'sft'), attempt: 2 });
+    assert.notEqual(retry.details.pid, first.details.pid);
+    await pollToEnd(restarted, retry);
+    assert.equal(readFileSync(starts, 'utf8'), 'started\nstarted\n');
+  });
+
   test('a snapshot with no usable lines is refused before anything runs', async () => {
     const backend = createCommandTrainingBackend({ command: 'touch ran', format: 'llama-factory' });
     const snapshot = writeSnapshot({ sft: 'not json\n{"messages":[{"role":"user","content":"only a question"}]}\n' });

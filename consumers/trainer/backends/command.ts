@@ -51,7 +51,15 @@ export interface CommandTrainingBackendOptions {
   killGraceMs?: number;
 }
 
-export const RUN_FILES = { log: 'train.log', status: 'status.json', cancelled: 'cancelled', output: 'output' } as const;
+export const RUN_FILES = { log: 'train.log', status: 'status.json', cancelled: 'cancelled', output: 'output', run: 'run.json' } as const;
+
+/** run.json: which attempt the run folder's command belongs to, written right after it started. */
+interface RunRecord {
+  job: string;
+  attempt: number;
+  pid: number;
+  config: string;
+}
 
 export interface RunStatusFile {
   exit_code: number | null;
@@ -229,6 +237,19 @@ async function writeStageData(format: RunFormat, request: StageRequest, runDir: 
   return { rows, skipped };
 }
 
+/** This attempt's command, if it was started already and is still running or has ended. */
+async function startedRun(request: StageRequest): Promise<RunRecord | null> {
+  const runDir = join(request.snapshotDir, request.stage);
+  let record: RunRecord;
+  try {
+    record = JSON.parse(await readFile(join(runDir, RUN_FILES.run), 'utf8')) as RunRecord;
+  } catch {
+    return null;
+  }
+  if (record.job !== request.jobId || record.attempt !== request.attempt) return null;
+  return isAlive(record.pid) || (await readStatus(runDir)) ? record : null;
+}
+
 /** Writes the run folder: the stage's data, its companion files and the config. Throws TrainingBackendError. */
 async function prepareRun(format: RunFormat, request: StageRequest) {
   const runDir = join(request.snapshotDir, request.stage);
@@ -238,6 +259,7 @@ async function prepareRun(format: RunFormat, request: StageRequest) {
     // A retried attempt reuses the folder: the last attempt's end must not read as this one's.
     await rm(join(runDir, RUN_FILES.status), { force: true });
     await rm(join(runDir, RUN_FILES.cancelled), { force: true });
+    await rm(join(runDir, RUN_FILES.run), { force: true });
     const { rows, skipped } = await writeStageData(format, request, runDir);
     if (rows === 0) throw new TrainingBackendError(`no usable ${request.stage} data in ${request.snapshotDir} (${skipped} lines skipped)`);
     const { config, extra } = format.files(request, runDir, outputDir);
@@ -260,6 +282,13 @@ export function createCommandTrainingBackend(options: CommandTrainingBackendOpti
     kind: 'command',
 
     async start(request) {
+      // A trainer that stopped between starting the command and storing its handle starts the stage again:
+      // while this attempt's command still runs (or has ended), follow it instead of running a second one.
+      const started = await startedRun(request);
+      if (started) {
+        logger.info('training command already started before a restart; following it', { job: request.jobId, stage: request.stage, pid: started.pid });
+        return { backend: 'command', id: join(request.snapshotDir, request.stage), details: { pid: String(started.pid), stage: request.stage, config: started.config } };
+      }
       const { runDir, outputDir, configPath, rows, skipped } = await prepareRun(format, request);
       if (skipped > 0) logger.warn('snapshot lines skipped', { job: request.jobId, stage: request.stage, skipped });
 
@@ -294,6 +323,8 @@ export function createCommandTrainingBackend(options: CommandTrainingBackendOpti
         });
         child.once('error', (error) => logger.error('training command failed to run', { run: runDir, error }));
         children.set(childPid, finished);
+        const record: RunRecord = { job: request.jobId, attempt: request.attempt, pid: childPid, config: configPath };
+        await writeOutputText(runDir, RUN_FILES.run, JSON.stringify(record) + '\n');
       } finally {
         await log.close(); // the child holds its own copy of the descriptor
       }
