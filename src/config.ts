@@ -57,6 +57,13 @@ const oneOf =
 
 const text = (raw: string): string => raw;
 
+/** A LLaMA-Factory template name as its configs spell them (letters, digits, _ . -). */
+const templateName = (raw: string, name: string): string => {
+  const value = raw.trim();
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) fail(name, `expected a LLaMA-Factory template name such as llama3, qwen or mistral, got '${raw}'`);
+  return value;
+};
+
 /** A 5-field cron expression that parses and fires at least once in the next five years. */
 const cronExpression = (raw: string, name: string): string => {
   const expr = raw.trim();
@@ -200,6 +207,8 @@ export const VARIABLES = [
   { name: 'INSITU_TRAINER_API_KEY', description: 'API key for the fine-tuning API.', secret: true, parse: text },
   { name: 'INSITU_TRAINER_COMMAND', description: 'Command the command backend runs (through /bin/sh) once per stage, with INSITU_TRAIN_CONFIG, INSITU_TRAIN_DATA_DIR, INSITU_TRAIN_STAGE and INSITU_TRAIN_OUTPUT_DIR in its environment, e.g. llamafactory-cli train $INSITU_TRAIN_CONFIG.', parse: text },
   { name: 'INSITU_TRAINER_FORMAT', default: 'llama-factory', description: 'What the command backend writes: llama-factory (datasets + YAML config) or trl (datasets + JSON config).', parse: oneOf('llama-factory', 'trl') },
+  { name: 'INSITU_LLAMAFACTORY_TEMPLATE', description: 'LLaMA-Factory chat template of the base model (llama3, qwen, mistral, gemma, chatml, ...; the `template` of its configs). Required with INSITU_TRAINER=command and INSITU_TRAINER_FORMAT=llama-factory: the wrong template trains the model on a prompt format it is never served with.', parse: templateName },
+  { name: 'INSITU_FINETUNING_TYPE', default: 'full', description: 'What the command backend trains: full (every weight, as WildFeedback) or lora (adapters: LLaMA-Factory lora_rank 8 on all linear layers; TRL use_peft, lora_r 8, all-linear).', parse: oneOf('full', 'lora') },
   { name: 'INSITU_TRAIN_BASE_MODEL', description: 'The model to fine-tune (required when INSITU_TRAINER is set).', parse: text },
   { name: 'INSITU_TRAIN_MIN_PAIRS', default: '1000', description: 'Retrain once this many new accepted pairs arrived since the last run.', parse: integer(1, 100_000_000) },
   { name: 'INSITU_TRAIN_INTERVAL', description: 'Also retrain at most this often when there are new pairs (e.g. 24h); unset: only the pair count triggers.', parse: duration },
@@ -293,7 +302,10 @@ export interface Config {
   };
   personalize: { enabled: boolean; maxPreferences: number };
   training: {
-    backend: { kind: 'openai'; url: string; apiKey: string | undefined } | { kind: 'command'; command: string; format: 'llama-factory' | 'trl' } | undefined;
+    backend:
+      | { kind: 'openai'; url: string; apiKey: string | undefined }
+      | { kind: 'command'; command: string; format: 'llama-factory' | 'trl'; template?: string; finetuningType?: 'full' | 'lora' }
+      | undefined;
     baseModel: string | undefined;
     minPairs: number;
     intervalMs: number | undefined;
@@ -356,6 +368,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const trainerCommand = get<string | undefined>('INSITU_TRAINER_COMMAND');
   if (trainer === 'openai' && !trainerUrl) fail('INSITU_TRAINER_URL', "required when INSITU_TRAINER is 'openai'");
   if (trainer === 'command' && !trainerCommand?.trim()) fail('INSITU_TRAINER_COMMAND', "required when INSITU_TRAINER is 'command'");
+  if (trainer === 'command' && get<string>('INSITU_TRAINER_FORMAT') === 'llama-factory' && !get<string | undefined>('INSITU_LLAMAFACTORY_TEMPLATE')) {
+    fail('INSITU_LLAMAFACTORY_TEMPLATE', "required when INSITU_TRAINER is 'command' with INSITU_TRAINER_FORMAT llama-factory: the base model's chat template (llama3, qwen, mistral, ...)");
+  }
   if (trainer && !get<string | undefined>('INSITU_TRAIN_BASE_MODEL')) fail('INSITU_TRAIN_BASE_MODEL', 'required when INSITU_TRAINER is set');
   if (get<string>('INSITU_AUTH') === 'keys' && !get<string | undefined>('INSITU_UPSTREAM_API_KEY')) {
     fail('INSITU_UPSTREAM_API_KEY', "required when INSITU_AUTH is 'keys' (callers present virtual keys, which never go upstream)");
@@ -424,7 +439,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         trainer === 'openai'
           ? { kind: 'openai', url: trainerUrl!, apiKey: get('INSITU_TRAINER_API_KEY') }
           : trainer === 'command'
-            ? { kind: 'command', command: trainerCommand!, format: get('INSITU_TRAINER_FORMAT') }
+            ? { kind: 'command', command: trainerCommand!, format: get('INSITU_TRAINER_FORMAT'), template: get('INSITU_LLAMAFACTORY_TEMPLATE'), finetuningType: get('INSITU_FINETUNING_TYPE') }
             : undefined,
       baseModel: get('INSITU_TRAIN_BASE_MODEL'),
       minPairs: get('INSITU_TRAIN_MIN_PAIRS'),

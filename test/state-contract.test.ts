@@ -117,7 +117,7 @@ describe('redis state when Redis is unreachable', () => {
 describe('journalled memory state (the embedded runtime\'s state survives a restart)', () => {
   test('a reopened store has every write, delete, compare-and-set and TTL of the last one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'insitu-journal-'));
-    const first = createMemoryState({ maxKeys: 1000, dir });
+    const first = createMemoryState({ maxKeys: 1000, dir, unjournalled: ['secret:'] });
     await first.set('kept', 'v1');
     await first.set('kept', 'v2');
     await first.set('gone', 'x');
@@ -128,6 +128,7 @@ describe('journalled memory state (the embedded runtime\'s state survives a rest
     assert.equal(await first.setIfEquals('lease', 'owner-a', 'owner-b', { ttlMs: 60_000 }), true);
     await first.set('short', 'v', { ttlMs: 50 });
     await first.set('cas-deleted', 'a');
+    await first.set('secret:hash', 'never on disk');
     assert.equal(await first.deleteIfEquals('cas-deleted', 'a'), true);
     await first.close();
     await sleep(100);
@@ -141,6 +142,8 @@ describe('journalled memory state (the embedded runtime\'s state survives a rest
     assert.equal(await second.get('short'), null, 'expired while closed');
     assert.equal(await second.get('cas-deleted'), null);
     assert.equal(await second.get('torn'), null);
+    assert.equal(await second.get('secret:hash'), null, 'an unjournalled key is not kept');
+    assert.ok(!readFileSync(join(dir, 'memory.jsonl'), 'utf8').includes('never on disk'));
     await second.close();
   });
 

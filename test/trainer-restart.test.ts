@@ -54,7 +54,7 @@ test('embedded runtime: a trainer stopped mid-job is restarted and tracks the jo
   // Each stage marks that it started, then waits for the test to let it finish.
   const command = `touch "${marks}/started-$INSITU_TRAIN_STAGE"; while [ ! -f "${release}" ]; do sleep 0.05; done; echo "INSITU_MODEL=ft-$INSITU_TRAIN_STAGE-model"`;
   const env = {
-    INSITU_DATA_DIR: dataDir, INSITU_BUS_PARTITIONS: '1', INSITU_TRAINER: 'command', INSITU_TRAINER_COMMAND: command, INSITU_TRAIN_BASE_MODEL: 'base-model',
+    INSITU_DATA_DIR: dataDir, INSITU_BUS_PARTITIONS: '1', INSITU_TRAINER: 'command', INSITU_TRAINER_COMMAND: command, INSITU_LLAMAFACTORY_TEMPLATE: 'qwen', INSITU_TRAIN_BASE_MODEL: 'base-model',
     INSITU_TRAIN_MIN_PAIRS: '4', INSITU_TRAIN_TEST_FRACTION: '0.3', INSITU_TRAIN_POLL_INTERVAL: '100ms',
   };
   const config = loadConfig(env);

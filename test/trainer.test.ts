@@ -495,7 +495,7 @@ interface Harness {
 async function harness(env: Record<string, string> = {}): Promise<Harness> {
   const dataDir = tempDir('runtime');
   const config = loadConfig({
-    INSITU_DATA_DIR: dataDir, INSITU_BUS_PARTITIONS: '1', INSITU_TRAINER: 'command', INSITU_TRAINER_COMMAND: 'true', INSITU_TRAIN_BASE_MODEL: 'base-model',
+    INSITU_DATA_DIR: dataDir, INSITU_BUS_PARTITIONS: '1', INSITU_TRAINER: 'command', INSITU_TRAINER_COMMAND: 'true', INSITU_LLAMAFACTORY_TEMPLATE: 'llama3', INSITU_TRAIN_BASE_MODEL: 'base-model',
     INSITU_TRAIN_MIN_PAIRS: '6', INSITU_TRAIN_TEST_FRACTION: '0.3', INSITU_TRAIN_RETRIES: '1', ...env,
   });
   const runtime = await openRuntime(config, silentLogger);
@@ -748,7 +748,7 @@ describe('train --now and jobs', () => {
 
   test('insitu train --now --wait and insitu jobs (table, --json, --cancel)', async () => {
     const dataDir = tempDir('cli');
-    const env = { INSITU_DATA_DIR: dataDir, INSITU_BUS_PARTITIONS: '1', INSITU_TRAINER: 'command', INSITU_TRAINER_COMMAND: 'true', INSITU_TRAIN_BASE_MODEL: 'base-model', INSITU_TRAIN_POLL_INTERVAL: '5ms' };
+    const env = { INSITU_DATA_DIR: dataDir, INSITU_BUS_PARTITIONS: '1', INSITU_TRAINER: 'command', INSITU_TRAINER_COMMAND: 'true', INSITU_LLAMAFACTORY_TEMPLATE: 'llama3', INSITU_TRAIN_BASE_MODEL: 'base-model', INSITU_TRAIN_POLL_INTERVAL: '5ms' };
     const config = loadConfig(env);
     const prefix = `insitu-test:${randomBytes(4).toString('hex')}:trainer`;
     await createDatasetStore({ dataDir }).append(Array.from({ length: 4 }, (_, n) => pair(n)));

@@ -17,6 +17,8 @@ export interface MemoryStateOptions {
   now?: () => number;
   /** Folder for the journal and its lock (state survives restarts); unset: nothing is kept. */
   dir?: string;
+  /** Keys under these prefixes are never written to the journal (they hold secrets' hashes: virtual API keys). */
+  unjournalled?: readonly string[];
 }
 
 const JOURNAL_FILE = 'memory.jsonl';
@@ -94,16 +96,18 @@ function openStore(options: MemoryStateOptions, journal: Journal | undefined): S
       }
     }
   };
+  const skipped = options.unjournalled ?? [];
+  const journalled = (key: string) => journal !== undefined && !skipped.some((p) => key.startsWith(p));
   const remove = (key: string) => {
     slots.delete(key);
-    journal?.delete(key);
+    if (journalled(key)) journal!.delete(key);
   };
   /** A write the journal records too (replay re-applies it, evictions included). */
   const store = (key: string, slot: Slot) => {
     write(key, slot);
-    if (!journal) return;
+    if (!journal || !journalled(key)) return;
     journal.set(key, slot);
-    journal.maybeCompact(() => slots.entries(), slots.size);
+    journal.maybeCompact(() => [...slots].filter(([k]) => journalled(k)), slots.size);
   };
   if (journal) {
     const t = now();

@@ -34,7 +34,14 @@ export interface RunFormat {
   /** A train pair as a DPO data row; null when it cannot be one. */
   pairRow(pair: PreferencePair): unknown | null;
   /** The config file and companion files (dataset_info.json), relative to the run folder. */
-  files(request: StageRequest, runDir: string, outputDir: string): { config: RunFile; extra: RunFile[] };
+  files(request: StageRequest, runDir: string, outputDir: string, settings: RunSettings): { config: RunFile; extra: RunFile[] };
+}
+
+/** What the operator chose for every run (INSITU_LLAMAFACTORY_TEMPLATE, INSITU_FINETUNING_TYPE). */
+export interface RunSettings {
+  /** LLaMA-Factory's chat template; required by that format. */
+  template: string | undefined;
+  finetuningType: 'full' | 'lora';
 }
 
 export interface RunFile {
@@ -49,6 +56,10 @@ export interface CommandTrainingBackendOptions {
   logger?: Logger;
   /** How long cancel waits after SIGTERM before SIGKILL. Default 5 s. */
   killGraceMs?: number;
+  /** LLaMA-Factory's chat template (INSITU_LLAMAFACTORY_TEMPLATE); without it a llama-factory stage is refused. */
+  template?: string;
+  /** Default full. */
+  finetuningType?: 'full' | 'lora';
 }
 
 export const RUN_FILES = { log: 'train.log', status: 'status.json', cancelled: 'cancelled', output: 'output', run: 'run.json' } as const;
@@ -251,7 +262,7 @@ async function startedRun(request: StageRequest): Promise<RunRecord | null> {
 }
 
 /** Writes the run folder: the stage's data, its companion files and the config. Throws TrainingBackendError. */
-async function prepareRun(format: RunFormat, request: StageRequest) {
+async function prepareRun(format: RunFormat, request: StageRequest, settings: RunSettings) {
   const runDir = join(request.snapshotDir, request.stage);
   const outputDir = join(runDir, RUN_FILES.output);
   try {
@@ -262,7 +273,7 @@ async function prepareRun(format: RunFormat, request: StageRequest) {
     await rm(join(runDir, RUN_FILES.run), { force: true });
     const { rows, skipped } = await writeStageData(format, request, runDir);
     if (rows === 0) throw new TrainingBackendError(`no usable ${request.stage} data in ${request.snapshotDir} (${skipped} lines skipped)`);
-    const { config, extra } = format.files(request, runDir, outputDir);
+    const { config, extra } = format.files(request, runDir, outputDir, settings);
     for (const file of [...extra, config]) await writeOutputText(runDir, file.file, file.text);
     return { runDir, outputDir, configPath: join(runDir, config.file), rows, skipped };
   } catch (error) {
@@ -273,6 +284,7 @@ async function prepareRun(format: RunFormat, request: StageRequest) {
 
 export function createCommandTrainingBackend(options: CommandTrainingBackendOptions): TrainingBackend {
   const format = runFormat(options.format);
+  const settings: RunSettings = { template: options.template, finetuningType: options.finetuningType ?? 'full' };
   const logger = options.logger ?? silentLogger;
   const killGraceMs = options.killGraceMs ?? 5_000;
   /** Commands this process started, until their status.json is written. */
@@ -289,7 +301,7 @@ export function createCommandTrainingBackend(options: CommandTrainingBackendOpti
         logger.info('training command already started before a restart; following it', { job: request.jobId, stage: request.stage, pid: started.pid });
         return { backend: 'command', id: join(request.snapshotDir, request.stage), details: { pid: String(started.pid), stage: request.stage, config: started.config } };
       }
-      const { runDir, outputDir, configPath, rows, skipped } = await prepareRun(format, request);
+      const { runDir, outputDir, configPath, rows, skipped } = await prepareRun(format, request, settings);
       if (skipped > 0) logger.warn('snapshot lines skipped', { job: request.jobId, stage: request.stage, skipped });
 
       const env = trainingEnvironment(process.env, {
