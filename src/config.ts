@@ -1,6 +1,7 @@
 // Configuration: every env var Insitu reads is declared once here, parsed and validated once at start-up
 // into a typed object that is passed down. Nothing else reads process.env.
 import { ConfigError } from './errors.js';
+import { CronError, nextFire, parseCron } from './cron.js';
 import type { LogLevel } from './log.js';
 
 type Parsed = string | number | boolean | string[] | undefined;
@@ -55,6 +56,25 @@ const oneOf =
   };
 
 const text = (raw: string): string => raw;
+
+/** A LLaMA-Factory template name as its configs spell them (letters, digits, _ . -). */
+const templateName = (raw: string, name: string): string => {
+  const value = raw.trim();
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) fail(name, `expected a LLaMA-Factory template name such as llama3, qwen or mistral, got '${raw}'`);
+  return value;
+};
+
+/** A 5-field cron expression that parses and fires at least once in the next five years. */
+const cronExpression = (raw: string, name: string): string => {
+  const expr = raw.trim();
+  try {
+    nextFire(parseCron(expr), new Date());
+  } catch (error) {
+    if (error instanceof CronError) fail(name, error.message);
+    throw error;
+  }
+  return expr;
+};
 
 const fraction = (raw: string, name: string): number => {
   const n = Number(raw.trim());
@@ -190,10 +210,12 @@ export const VARIABLES = [
   { name: 'INSITU_TRAINER_API_KEY', description: 'API key for the fine-tuning API.', secret: true, parse: text },
   { name: 'INSITU_TRAINER_COMMAND', description: 'Command the command backend runs (through /bin/sh) once per stage, with INSITU_TRAIN_CONFIG, INSITU_TRAIN_DATA_DIR, INSITU_TRAIN_STAGE and INSITU_TRAIN_OUTPUT_DIR in its environment, e.g. llamafactory-cli train $INSITU_TRAIN_CONFIG.', parse: text },
   { name: 'INSITU_TRAINER_FORMAT', default: 'llama-factory', description: 'What the command backend writes: llama-factory (datasets + YAML config) or trl (datasets + JSON config).', parse: oneOf('llama-factory', 'trl') },
+  { name: 'INSITU_LLAMAFACTORY_TEMPLATE', description: 'LLaMA-Factory chat template of the base model (llama3, qwen, mistral, gemma, chatml, ...; the `template` of its configs). Required with INSITU_TRAINER=command and INSITU_TRAINER_FORMAT=llama-factory: the wrong template trains the model on a prompt format it is never served with.', parse: templateName },
+  { name: 'INSITU_FINETUNING_TYPE', default: 'full', description: 'What the command backend trains: full (every weight, as WildFeedback) or lora (adapters: LLaMA-Factory lora_rank 8 on all linear layers; TRL use_peft, lora_r 8, all-linear).', parse: oneOf('full', 'lora') },
   { name: 'INSITU_TRAIN_BASE_MODEL', description: 'The model to fine-tune (required when INSITU_TRAINER is set).', parse: text },
   { name: 'INSITU_TRAIN_MIN_PAIRS', default: '1000', description: 'Retrain once this many new accepted pairs arrived since the last run.', parse: integer(1, 100_000_000) },
   { name: 'INSITU_TRAIN_INTERVAL', description: 'Also retrain at most this often when there are new pairs (e.g. 24h); unset: only the pair count triggers.', parse: duration },
-  { name: 'INSITU_TRAIN_CRON', description: 'Retrain on this cron schedule (5 fields, UTC, e.g. 0 3 * * 1) when there are new pairs; combines with the others.', parse: text },
+  { name: 'INSITU_TRAIN_CRON', description: 'Retrain on this cron schedule (5 fields, UTC, e.g. 0 3 * * 1) when there are new pairs; combines with the others. Checked at start-up.', parse: cronExpression },
   { name: 'INSITU_TRAIN_TEST_FRACTION', default: '0.1', description: 'Share of conversations held out for evaluation (split by user and conversation: no test user or conversation appears in train).', parse: fraction },
   { name: 'INSITU_TRAIN_RETRIES', default: '1', description: 'How many times a failed training job is resubmitted.', parse: integer(0, 10) },
   { name: 'INSITU_TRAIN_POLL_INTERVAL', default: '30s', description: 'How often running jobs are polled.', parse: duration },
@@ -216,6 +238,8 @@ export const VARIABLES = [
   { name: 'INSITU_SERVED_ALIAS', default: 'insitu', description: 'The model name apps request to get the currently promoted model; the proxy resolves it on each request (other names pass through unchanged).', parse: identifier },
   { name: 'INSITU_PROMOTE_MIN_WIN', default: '0.55', description: 'Promotion gate: the candidate\'s with-checklist win rate over the served model must reach this.', parse: fraction },
   { name: 'INSITU_PROMOTE_MAX_LOSE', default: '0.3', description: 'Promotion gate: and its with-checklist lose rate must stay at or under this.', parse: fraction },
+  { name: 'INSITU_PROMOTE_MIN_N', default: '20', description: 'Promotion gate: fewest judged with-checklist comparisons a promotion may rest on.', parse: integer(1, 1_000_000) },
+  { name: 'INSITU_PROMOTE_MAX_JUDGE_FAILURES', default: '0.2', description: 'Promotion gate: largest share of attempted comparisons that may have failed (a model did not answer or the judge gave no verdict); failed ones also count as not won.', parse: fraction },
   { name: 'INSITU_PROMOTE_CANARY', default: '0', description: 'Percent of requests a newly promoted model gets first (0: it takes all traffic at once).', parse: integer(0, 100) },
   // Redis
   { name: 'INSITU_REDIS_URL', description: 'Redis URL (redis://host:6379/0). Set: state in Redis. Unset: in-memory state.', secret: true, parse: redisUrl },
@@ -282,7 +306,10 @@ export interface Config {
   };
   personalize: { enabled: boolean; maxPreferences: number };
   training: {
-    backend: { kind: 'openai'; url: string; apiKey: string | undefined } | { kind: 'command'; command: string; format: 'llama-factory' | 'trl' } | undefined;
+    backend:
+      | { kind: 'openai'; url: string; apiKey: string | undefined }
+      | { kind: 'command'; command: string; format: 'llama-factory' | 'trl'; template?: string; finetuningType?: 'full' | 'lora' }
+      | undefined;
     baseModel: string | undefined;
     minPairs: number;
     intervalMs: number | undefined;
@@ -300,7 +327,7 @@ export interface Config {
     clusters: number;
     perCluster: number;
   };
-  promotion: { alias: string; minWin: number; maxLose: number; canaryPercent: number };
+  promotion: { alias: string; minWin: number; maxLose: number; minN: number; maxJudgeFailures: number; canaryPercent: number };
 }
 
 /** Parses and validates the environment. Throws ConfigError naming the first bad variable. */
@@ -345,12 +372,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const trainerCommand = get<string | undefined>('INSITU_TRAINER_COMMAND');
   if (trainer === 'openai' && !trainerUrl) fail('INSITU_TRAINER_URL', "required when INSITU_TRAINER is 'openai'");
   if (trainer === 'command' && !trainerCommand?.trim()) fail('INSITU_TRAINER_COMMAND', "required when INSITU_TRAINER is 'command'");
+  if (trainer === 'command' && get<string>('INSITU_TRAINER_FORMAT') === 'llama-factory' && !get<string | undefined>('INSITU_LLAMAFACTORY_TEMPLATE')) {
+    fail('INSITU_LLAMAFACTORY_TEMPLATE', "required when INSITU_TRAINER is 'command' with INSITU_TRAINER_FORMAT llama-factory: the base model's chat template (llama3, qwen, mistral, ...)");
+  }
   if (trainer && !get<string | undefined>('INSITU_TRAIN_BASE_MODEL')) fail('INSITU_TRAIN_BASE_MODEL', 'required when INSITU_TRAINER is set');
   if (get<string>('INSITU_AUTH') === 'keys' && !get<string | undefined>('INSITU_UPSTREAM_API_KEY')) {
     fail('INSITU_UPSTREAM_API_KEY', "required when INSITU_AUTH is 'keys' (callers present virtual keys, which never go upstream)");
   }
   const cron = get<string | undefined>('INSITU_TRAIN_CRON');
-  if (cron !== undefined && cron.trim().split(/\s+/).length !== 5) fail('INSITU_TRAIN_CRON', `expected 5 cron fields (minute hour day-of-month month day-of-week), got '${cron}'`);
   const embeddingsUrl = get<string | undefined>('INSITU_EMBEDDINGS_URL');
 
   return {
@@ -415,7 +444,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         trainer === 'openai'
           ? { kind: 'openai', url: trainerUrl!, apiKey: get('INSITU_TRAINER_API_KEY') }
           : trainer === 'command'
-            ? { kind: 'command', command: trainerCommand!, format: get('INSITU_TRAINER_FORMAT') }
+            ? { kind: 'command', command: trainerCommand!, format: get('INSITU_TRAINER_FORMAT'), template: get('INSITU_LLAMAFACTORY_TEMPLATE'), finetuningType: get('INSITU_FINETUNING_TYPE') }
             : undefined,
       baseModel: get('INSITU_TRAIN_BASE_MODEL'),
       minPairs: get('INSITU_TRAIN_MIN_PAIRS'),
@@ -434,7 +463,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clusters: get('INSITU_EVAL_CLUSTERS'),
       perCluster: get('INSITU_EVAL_PER_CLUSTER'),
     },
-    promotion: { alias: get('INSITU_SERVED_ALIAS'), minWin: get('INSITU_PROMOTE_MIN_WIN'), maxLose: get('INSITU_PROMOTE_MAX_LOSE'), canaryPercent: get('INSITU_PROMOTE_CANARY') },
+    promotion: { alias: get('INSITU_SERVED_ALIAS'), minWin: get('INSITU_PROMOTE_MIN_WIN'), maxLose: get('INSITU_PROMOTE_MAX_LOSE'), minN: get('INSITU_PROMOTE_MIN_N'), maxJudgeFailures: get('INSITU_PROMOTE_MAX_JUDGE_FAILURES'), canaryPercent: get('INSITU_PROMOTE_CANARY') },
   };
 }
 

@@ -21,7 +21,9 @@ export interface Runtime {
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const metrics = createMetrics();
   const bus = instrumentBus(createBus(config, logger), metrics);
-  const state = createStateStore(config, logger);
+  // Opened on first use: on the embedded runtime the state is a journalled file one process holds at a time,
+  // and commands that only read or write the bus (tap, ingest) must not take it from a running `insitu up`.
+  let state: StateStore | undefined;
   if (!config.kafka || config.kafka.createTopics) {
     try {
       await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: config.partitions })));
@@ -33,12 +35,14 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   return {
     config,
     bus,
-    state,
+    get state() {
+      return (state ??= createStateStore(config, logger));
+    },
     logger,
     metrics,
     async close() {
       await bus.close();
-      await state.close();
+      await state?.close();
     },
   };
 }

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluate } from '../consumers/evaluator/evaluate.js';
+import { evaluate, evidenceOf } from '../consumers/evaluator/evaluate.js';
+import { decidePromotion } from '../src/routing/promotion.js';
 import { createEmbedder } from '../consumers/evaluator/embeddings.js';
 import { JudgeChoiceError, readJudgeChoice } from '../consumers/evaluator/judge/answer.js';
 import { createLlmPairwiseJudge, createLocalPairwiseJudge } from '../consumers/evaluator/judge/pairwise.js';
@@ -261,6 +262,42 @@ describe('evaluate', () => {
     }
   });
 
+  test('429 and 5xx answers are retried with backoff; a judge that keeps failing counts as failures and the gate refuses', async () => {
+    const models = await startSimUpstream();
+    const judgeServer = await startSimUpstream();
+    try {
+      models.respondWith(modelReplies({ cand: SHORT, base: LONG }));
+      models.enqueue({ kind: 'error', status: 429 }, { kind: 'error', status: 503 });
+      // The judge prefers the shorter answer, but is down (500) for every comparison of the first four prompts.
+      judgeServer.respondWith((json) => {
+        const text: string = json.messages[1].content;
+        if (/case [0-3]\n/.test(text)) return { kind: 'error', status: 500 };
+        const a = /<response_A>\n([\s\S]*?)\n<\/response_A>/.exec(text)![1]!;
+        const b = /<response_B>\n([\s\S]*?)\n<\/response_B>/.exec(text)![1]!;
+        return { kind: 'completion', content: JSON.stringify({ choice: a.length < b.length ? 'A+' : 'B+' }) };
+      });
+      judgeServer.enqueue({ kind: 'error', status: 429 });
+      const judge = createLlmPairwiseJudge(createLlmCaller({ baseURL: judgeServer.url, model: 'judge-sim', apiKey: undefined, timeoutMs: 10_000, retries: 2, concurrency: 4, backoffMs: 1 }));
+      const report = await evaluate({
+        samples: pairs(12), candidate: 'cand', baseline: 'base', judge, concurrency: 3,
+        responder: createResponder({ url: models.url, apiKey: undefined, backoffMs: 1 }),
+        selection: { clusters: 3, perCluster: 10, dedupJaccard: 0.8 },
+      });
+      assert.equal(report.failures.generation, 0, 'the 429 and the 503 were retried');
+      assert.equal(report.sizes.answered, 12);
+      assert.equal(report.failures.judge, 2 * 4, 'both variants of the four prompts the judge never answered');
+      assert.deepEqual(report.with_checklist, { win: 1, tie: 0, lose: 0, n: 8 });
+      const failedCalls = judgeServer.requests.filter((r) => /case [0-3]\n/.test(r.json.messages[1].content)).length;
+      assert.equal(failedCalls, 4 * 4 * 3, 'each failing judgement was tried 1 + 2 times, no more');
+      const gate = decidePromotion(evidenceOf(report), { minWin: 0.55, maxLose: 0.3, minN: 5, maxJudgeFailures: 0.2, canaryPercent: 0 });
+      assert.equal(gate.promote, false);
+      assert.match(gate.reason, /4 of 12 comparisons failed/);
+    } finally {
+      await models.close();
+      await judgeServer.close();
+    }
+  });
+
   test('local checklist judge with embeddings from the endpoint; a judge that always says A gives ties', async () => {
     const models = await startSimUpstream();
     try {
@@ -311,11 +348,17 @@ onBothRuntimes('evaluator consumer', async (env) => {
   const run = randomBytes(4).toString('hex');
   const dataDir = mkdtempSync(join(tmpdir(), 'insitu-eval-'));
   const models = await startSimUpstream();
-  models.respondWith(modelReplies({ [`good-${run}`]: SHORT, [`bad-${run}`]: (t) => LONG(t) + LONG(t), base: LONG }));
+  const styles = modelReplies({ [`good-${run}`]: SHORT, [`bad-${run}`]: (t) => LONG(t) + LONG(t), [`flaky-${run}`]: SHORT, base: LONG });
+  // A candidate that answers only the first six test prompts (and wins those) and fails on the others.
+  models.respondWith((json) => {
+    const last = String([...(json?.messages ?? [])].reverse().find((m: any) => m.role === 'user')?.content ?? '');
+    if (json?.model === `flaky-${run}` && !/case [0-5]$/.test(last)) return { kind: 'error', status: 500 };
+    return styles(json);
+  });
   const alias = `ev${run}`;
   const config = loadConfig({
     INSITU_DATA_DIR: dataDir, INSITU_EVAL_URL: models.url, INSITU_SERVED_ALIAS: alias, INSITU_TRAIN_BASE_MODEL: 'base',
-    INSITU_EVAL_CLUSTERS: '3', INSITU_EVAL_PER_CLUSTER: '3', INSITU_PUBLISH_LINGER_MS: '1', ...env,
+    INSITU_EVAL_CLUSTERS: '3', INSITU_EVAL_PER_CLUSTER: '3', INSITU_PUBLISH_LINGER_MS: '1', INSITU_PROMOTE_MIN_N: '5', ...env,
   });
   const runtime = await openRuntime(config, silentLogger);
   const seen: TrainingEvent[] = [];
@@ -339,6 +382,19 @@ onBothRuntimes('evaluator consumer', async (env) => {
     mkdirSync(snapshot, { recursive: true });
     writeFileSync(join(snapshot, 'test-pairs.jsonl'), jsonl(pairs(12)));
     const routes = createRouteStore(runtime.state);
+
+    // A candidate that wins every comparison it could answer but failed a third or more of them: the failures
+    // count against it, so it is not promoted, and the report says why.
+    const flaky = succeeded(`job-flaky-${run}`, `flaky-${run}`, snapshot);
+    await publish(flaky);
+    const refusedFlaky = await waitFor(() => find(flaky.job_id, 'rejected'), 'the flaky candidate rejected');
+    const flakyEvaluation = refusedFlaky.evaluation!;
+    assert.equal(flakyEvaluation.with_checklist.win, 1, 'it won every comparison judged');
+    assert.equal(flakyEvaluation.attempted, 9);
+    assert.ok(flakyEvaluation.with_checklist.n < 9 && flakyEvaluation.with_checklist.n >= 3, JSON.stringify(flakyEvaluation));
+    assert.match(flakyEvaluation.reason, /\d of 9 comparisons failed .*INSITU_PROMOTE_MAX_JUDGE_FAILURES/);
+    assert.match(readFileSync(join(dataDir, 'evaluations', `${flakyEvaluation.report_id}.md`), 'utf8'), /promotion gate: refuses: .*comparisons failed/);
+    assert.equal(await routes.get(alias), null);
 
     // A better candidate: evaluated, then promoted; the alias now routes to it.
     const good = succeeded(`job-good-${run}`, `good-${run}`, snapshot);
@@ -384,7 +440,7 @@ onBothRuntimes('evaluator consumer', async (env) => {
     await evaluator.idle();
     assert.equal(models.requests.length, requestsBefore);
     assert.equal(seen.filter((e) => e.job_id === good.job_id && e.status === 'evaluated').length, 1);
-    assert.deepEqual({ ...evaluator.stats(), received: undefined }, { received: undefined, duplicates: 1, evaluated: 2, promoted: 1, rejected: 2, notEvaluable: 1 });
+    assert.deepEqual({ ...evaluator.stats(), received: undefined }, { received: undefined, duplicates: 1, evaluated: 3, promoted: 1, rejected: 3, notEvaluable: 1 });
 
     // An evaluator stopped mid-evaluation: the job stays recorded and the next evaluator finishes it.
     await evaluator.close();

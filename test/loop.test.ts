@@ -59,6 +59,7 @@ async function loop(env: Record<string, string>): Promise<void> {
     INSITU_TRAIN_POLL_INTERVAL: '100ms',
     INSITU_EVAL_CLUSTERS: '2',
     INSITU_EVAL_PER_CLUSTER: '5',
+    INSITU_PROMOTE_MIN_N: '1', // two held-out conversations: the default 20 would never promote
     INSITU_SERVED_ALIAS: alias,
   });
   const consumers: RunningConsumer[] = [];

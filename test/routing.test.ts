@@ -49,25 +49,38 @@ for (const [kind, open] of stores) {
 }
 
 describe('promotion gate', () => {
-  const policy = { minWin: 0.55, maxLose: 0.3, canaryPercent: 0 };
-  const cases: [string, { win: number; tie: number; lose: number; n: number }, boolean][] = [
-    ['clear win', { win: 0.62, tie: 0.14, lose: 0.24, n: 100 }, true],
-    ['exactly at the bar', { win: 0.55, tie: 0.15, lose: 0.3, n: 100 }, true],
-    ['win rate too low', { win: 0.5, tie: 0.3, lose: 0.2, n: 100 }, false],
-    ['loses too often', { win: 0.6, tie: 0.0, lose: 0.4, n: 100 }, false],
-    ['nothing judged', { win: 0, tie: 0, lose: 0, n: 0 }, false],
+  const policy = { minWin: 0.55, maxLose: 0.3, minN: 20, maxJudgeFailures: 0.2, canaryPercent: 0 };
+  type Rates = { win: number; tie: number; lose: number; n: number };
+  const cases: [string, Rates, number | undefined, boolean, RegExp][] = [
+    ['clear win', { win: 0.62, tie: 0.14, lose: 0.24, n: 100 }, undefined, true, /clears/],
+    ['exactly at the bar', { win: 0.55, tie: 0.15, lose: 0.3, n: 100 }, 100, true, /clears/],
+    ['win rate too low', { win: 0.5, tie: 0.3, lose: 0.2, n: 100 }, undefined, false, /win rate under/],
+    ['loses too often', { win: 0.6, tie: 0.0, lose: 0.4, n: 100 }, undefined, false, /lose rate over/],
+    ['nothing judged', { win: 0, tie: 0, lose: 0, n: 0 }, 100, false, /no judged comparisons \(100 of 100 comparisons failed\)/],
+    // Failed comparisons count against the candidate: 3 lucky wins among 100 attempts never promote.
+    ['3 wins of 100 attempted, the rest failed', { win: 1, tie: 0, lose: 0, n: 3 }, 100, false, /only 3 judged comparisons \(97 of 100 comparisons failed\): under the minimum 20 \(INSITU_PROMOTE_MIN_N\)/],
+    ['too few judged even without failures', { win: 1, tie: 0, lose: 0, n: 19 }, 19, false, /INSITU_PROMOTE_MIN_N/],
+    ['too many failed judgements', { win: 0.9, tie: 0.1, lose: 0, n: 70 }, 100, false, /30 of 100 comparisons failed \(30\.0%\): over 20\.0% \(INSITU_PROMOTE_MAX_JUDGE_FAILURES\)/],
+    ['a failed comparison is not a win', { win: 0.6, tie: 0.2, lose: 0.2, n: 85 }, 100, false, /win 51\.0%.*win rate under 55\.0%/],
+    ['the same rates with nothing failed', { win: 0.6, tie: 0.2, lose: 0.2, n: 85 }, 85, true, /clears/],
   ];
-  for (const [name, rates, promote] of cases) test(name, () => assert.equal(decidePromotion(rates, policy).promote, promote, decidePromotion(rates, policy).reason));
+  for (const [name, rates, attempted, promote, reason] of cases) {
+    test(name, () => {
+      const decision = decidePromotion({ withChecklist: rates, ...(attempted !== undefined ? { attempted } : {}) }, policy);
+      assert.equal(decision.promote, promote, decision.reason);
+      assert.match(decision.reason, reason);
+    });
+  }
 
   test('passing writes the route; a canary keeps the baseline and sends a share to the candidate', async () => {
     const state = createMemoryState({ maxKeys: 100 });
     const routes = createRouteStore(state);
-    const lost = await promoteIfBetter({ routes, alias: 'a', candidate: 'ft-1', baseline: 'base', withChecklist: { win: 0.3, tie: 0.2, lose: 0.5, n: 10 }, policy });
+    const lost = await promoteIfBetter({ routes, alias: 'a', candidate: 'ft-1', baseline: 'base', evidence: { withChecklist: { win: 0.3, tie: 0.2, lose: 0.5, n: 30 } }, policy });
     assert.equal(lost.promote, false);
     assert.equal(await routes.get('a'), null);
-    const won = await promoteIfBetter({ routes, alias: 'a', candidate: 'ft-1', baseline: 'base', withChecklist: { win: 0.7, tie: 0.1, lose: 0.2, n: 10 }, policy });
+    const won = await promoteIfBetter({ routes, alias: 'a', candidate: 'ft-1', baseline: 'base', evidence: { withChecklist: { win: 0.7, tie: 0.1, lose: 0.2, n: 30 } }, policy });
     assert.equal(won.route!.model, 'ft-1');
-    const canary = await promoteIfBetter({ routes, alias: 'a', candidate: 'ft-2', baseline: 'ft-1', withChecklist: { win: 0.7, tie: 0.1, lose: 0.2, n: 10 }, policy: { ...policy, canaryPercent: 10 } });
+    const canary = await promoteIfBetter({ routes, alias: 'a', candidate: 'ft-2', baseline: 'ft-1', evidence: { withChecklist: { win: 0.7, tie: 0.1, lose: 0.2, n: 30 } }, policy: { ...policy, canaryPercent: 10 } });
     assert.deepEqual([canary.route!.model, canary.route!.canary], ['ft-1', { model: 'ft-2', percent: 10 }]);
     const draws = Array.from({ length: 1000 }, (_, i) => pickModel(canary.route!, i / 1000));
     assert.equal(draws.filter((m) => m === 'ft-2').length, 100);

@@ -2,6 +2,11 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataDirLockedError } from '../src/errors.js';
 import { createMemoryState } from '../src/state/memory.js';
 import { createRedisState } from '../src/state/redis.js';
 import type { StateStore } from '../src/state/types.js';
@@ -86,6 +91,7 @@ function stateContract(name: string, store: StateStore) {
 }
 
 stateContract('memory', createMemoryState({ maxKeys: 1000 }));
+stateContract('memory (journalled)', createMemoryState({ maxKeys: 1000, dir: mkdtempSync(join(tmpdir(), 'insitu-state-')) }));
 stateContract('redis', createRedisState({ url: REDIS_URL, commandTimeoutMs: 1000, logger: silentLogger }));
 
 describe('memory state bounds', () => {
@@ -105,5 +111,68 @@ describe('redis state when Redis is unreachable', () => {
     const store = createRedisState({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 300, logger: silentLogger });
     await assert.rejects(store.get('x'), (e: Error) => e.name === 'StateError');
     await store.close();
+  });
+});
+
+describe('journalled memory state (the embedded runtime\'s state survives a restart)', () => {
+  test('a reopened store has every write, delete, compare-and-set and TTL of the last one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'insitu-journal-'));
+    const first = createMemoryState({ maxKeys: 1000, dir, unjournalled: ['secret:'] });
+    await first.set('kept', 'v1');
+    await first.set('kept', 'v2');
+    await first.set('gone', 'x');
+    await first.del('gone');
+    await first.incr('count');
+    await first.incr('count');
+    await first.set('lease', 'owner-a', { ttlMs: 60_000 });
+    assert.equal(await first.setIfEquals('lease', 'owner-a', 'owner-b', { ttlMs: 60_000 }), true);
+    await first.set('short', 'v', { ttlMs: 50 });
+    await first.set('cas-deleted', 'a');
+    await first.set('secret:hash', 'never on disk');
+    assert.equal(await first.deleteIfEquals('cas-deleted', 'a'), true);
+    await first.close();
+    await sleep(100);
+    // A torn last line (a crash mid-write) is ignored.
+    appendFileSync(join(dir, 'memory.jsonl'), '{"k":"torn","v":');
+    const second = createMemoryState({ maxKeys: 1000, dir });
+    assert.equal(await second.get('kept'), 'v2');
+    assert.equal(await second.get('gone'), null);
+    assert.equal(await second.get('count'), '2');
+    assert.equal(await second.get('lease'), 'owner-b');
+    assert.equal(await second.get('short'), null, 'expired while closed');
+    assert.equal(await second.get('cas-deleted'), null);
+    assert.equal(await second.get('torn'), null);
+    assert.equal(await second.get('secret:hash'), null, 'an unjournalled key is not kept');
+    assert.ok(!readFileSync(join(dir, 'memory.jsonl'), 'utf8').includes('never on disk'));
+    await second.close();
+  });
+
+  test('the journal is compacted to the live keys; two handles in one process share one store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'insitu-journal-'));
+    const a = createMemoryState({ maxKeys: 1000, dir });
+    const b = createMemoryState({ maxKeys: 1000, dir });
+    for (let i = 0; i < 3000; i++) await a.set(`k${i % 10}`, String(i));
+    assert.equal(await b.get('k9'), '2999', 'the same store');
+    await a.close();
+    assert.equal(await b.get('k0'), '2990', 'closing one handle leaves the other open');
+    await b.close();
+    const lines = readFileSync(join(dir, 'memory.jsonl'), 'utf8').split('\n').filter(Boolean).length;
+    assert.ok(lines < 1100, `compacted: ${lines} lines for 10 keys`);
+    const again = createMemoryState({ maxKeys: 1000, dir });
+    assert.equal(await again.get('k5'), '2995');
+    await again.close();
+  });
+
+  test('a second live process is refused with DataDirLockedError; a dead one\'s lock is taken over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'insitu-journal-'));
+    // A lock left by a process that has exited.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(join(dir, 'memory.lock'), dead);
+    const store = createMemoryState({ maxKeys: 10, dir });
+    await store.set('a', '1');
+    // Another live process holds it: pretend with our parent's pid (alive, not us).
+    await store.close();
+    writeFileSync(join(dir, 'memory.lock'), String(process.ppid));
+    assert.throws(() => createMemoryState({ maxKeys: 10, dir }), (e: unknown) => e instanceof DataDirLockedError && /in use by process \d+/.test((e as Error).message));
   });
 });

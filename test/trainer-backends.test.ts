@@ -6,7 +6,7 @@ import { tempDirs } from './support/temp-dirs.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
 import { SNAPSHOT_FILES, type StageHandle, type StageRequest, type StageStatus, type TrainingBackend } from '../consumers/trainer/backend.js';
@@ -18,7 +18,8 @@ import { LLAMA_FACTORY_DATASET, validateLlamaFactoryLine } from '../src/dataset/
 import { openAIDpo, toOpenAIMessage } from '../src/dataset/export/openai-dpo.js';
 import { validateSftLine, type OpenAISftLine } from '../src/dataset/export/sft.js';
 import { validateTrlLine } from '../src/dataset/export/trl.js';
-import { TrainingBackendError } from '../src/errors.js';
+import { ConfigError, TrainingBackendError } from '../src/errors.js';
+import { loadConfig } from '../src/config.js';
 import type { ChatMessage } from '../src/events/chat.js';
 import type { PreferencePair } from '../src/events/preference.js';
 import type { TrainingHyperparameters } from '../src/events/training.js';
@@ -184,7 +185,7 @@ describe('openai training backend (sim fine-tuning API, official SDK)', () => {
       assert.ok(failed.state === 'failed');
       assert.match(failed.error, /GPU node lost \(scripted\)/);
 
-      const handle = await backend.start(request(snapshot, 'sft'));
+      const handle = await backend.start({ ...request(snapshot, 'sft'), attempt: 2 }); // the retry is a new attempt
       assert.equal((await backend.poll(handle)).state, 'running');
       await backend.cancel(handle);
       const cancelled = await backend.poll(handle);
@@ -192,6 +193,37 @@ describe('openai training backend (sim fine-tuning API, official SDK)', () => {
       assert.equal(sim.jobs.find((j: FineTuningJob) => j.id === handle.id)!.status, 'cancelled');
       // Cancelling a job that is over is refused by the service: a non-retriable TrainingBackendError.
       await assert.rejects(backend.cancel(handle), (e) => e instanceof TrainingBackendError && !e.retriable);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('a trainer restarted between submitting a stage and recording its handle finds that job: no second submission', async () => {
+    const sim = await startSimFineTuning();
+    try {
+      const snapshot = writeSnapshot();
+      // Other jobs on the account, newer and older, some with other insitu metadata.
+      const other = createOpenAiTrainingBackend({ url: sim.url, apiKey: 'k-test' });
+      await other.start(request(snapshot, 'sft', 'base-model', 'tj_Older'));
+      const submitted = await createOpenAiTrainingBackend({ url: sim.url, apiKey: 'k-test' }).start(request(snapshot, 'sft'));
+      await other.start(request(snapshot, 'sft', 'base-model', 'tj_Newer'));
+      const jobsBefore = sim.jobs.length;
+      const uploadsBefore = sim.uploadedFiles.length;
+
+      // The restarted trainer's backend starts the same stage of the same attempt again.
+      const restarted = createOpenAiTrainingBackend({ url: sim.url, apiKey: 'k-test' });
+      const again = await restarted.start(request(snapshot, 'sft'));
+      assert.equal(again.id, submitted.id, 'the job submitted before the restart');
+      assert.equal(again.details.file_id, submitted.details.file_id);
+      assert.equal(sim.jobs.length, jobsBefore, 'no second job');
+      assert.equal(sim.uploadedFiles.length, uploadsBefore, 'no second upload');
+      assert.equal(last(await pollToEnd(restarted, again)).state, 'succeeded');
+
+      // Another attempt or the next stage is a new job.
+      const retry = await restarted.start({ ...request(snapshot, 'sft'), attempt: 2 });
+      const dpo = await restarted.start(request(snapshot, 'dpo', 'ft:sft-model'));
+      assert.equal(new Set([submitted.id, retry.id, dpo.id]).size, 3);
+      assert.equal(sim.jobs.length, jobsBefore + 2);
     } finally {
       await sim.close();
     }
@@ -333,7 +365,7 @@ describe('command training backend (real processes)', () => {
     process.env.INSITU_TRAINER_API_KEY = secret;
     try {
       const command = script('env > seen-env.txt\necho "{\\"loss\\": 1.5, \\"epoch\\": 0.5}"\necho "step=3 loss=0.75"\necho INSITU_MODEL=my-model\necho done\n');
-      const backend = createCommandTrainingBackend({ command, format: 'llama-factory' });
+      const backend = createCommandTrainingBackend({ command, format: 'llama-factory', template: 'llama3' });
       const snapshot = writeSnapshot();
       const handle = await backend.start(request(snapshot, 'sft'));
       const runDir = join(snapshot, 'sft');
@@ -356,6 +388,8 @@ describe('command training backend (real processes)', () => {
       assert.equal(yaml.model_name_or_path, 'base-model');
       assert.equal(yaml.do_train, true);
       assert.equal(yaml.finetuning_type, 'full');
+      assert.equal(yaml.template, 'llama3', 'the configured chat template');
+      assert.equal(yaml.lora_rank, undefined);
       assert.equal(yaml.dataset, 'insitu_sft');
       assert.equal(yaml.dataset_dir, runDir);
       assert.equal(yaml.output_dir, join(runDir, 'output'));
@@ -392,7 +426,7 @@ describe('command training backend (real processes)', () => {
   });
 
   test('llama-factory DPO: ranking data from the train pairs, pref_beta; no INSITU_MODEL -> the output folder', async () => {
-    const backend = createCommandTrainingBackend({ command: 'echo training', format: 'llama-factory' });
+    const backend = createCommandTrainingBackend({ command: 'echo training', format: 'llama-factory', template: 'llama3' });
     const snapshot = writeSnapshot();
     const handle = await backend.start(request(snapshot, 'dpo', 'sft-model'));
     const runDir = join(snapshot, 'dpo');
@@ -418,7 +452,7 @@ describe('command training backend (real processes)', () => {
     process.env.INSITU_JUDGE_API_KEY = secret;
     try {
       const command = script(`for i in 1 2 3 4 5 6 7; do echo "line $i"; done\necho "leaked ${secret}"\necho "Traceback: CUDA out of memory" >&2\nexit 3\n`);
-      const backend = createCommandTrainingBackend({ command, format: 'llama-factory' });
+      const backend = createCommandTrainingBackend({ command, format: 'llama-factory', template: 'llama3' });
       const done = last(await pollToEnd(backend, await backend.start(request(writeSnapshot(), 'sft'))));
       assert.ok(done.state === 'failed', JSON.stringify(done));
       assert.match(done.error, /^exit code 3/);
@@ -490,9 +524,9 @@ describe('command training backend (real processes)', () => {
     const marker = join(snapshot, 'go');
     // The run waits for a file, so the first backend is "gone" (never polled again) while it runs.
     const command = script(`while [ ! -f ${marker} ]; do sleep 0.02; done\necho INSITU_MODEL=after-restart\n`);
-    const first = createCommandTrainingBackend({ command, format: 'llama-factory' });
+    const first = createCommandTrainingBackend({ command, format: 'llama-factory', template: 'llama3' });
     const handle = JSON.parse(JSON.stringify(await first.start(request(snapshot, 'sft')))) as StageHandle;
-    const second = createCommandTrainingBackend({ command, format: 'llama-factory' });
+    const second = createCommandTrainingBackend({ command, format: 'llama-factory', template: 'llama3' });
     assert.equal((await second.poll(handle)).state, 'running', 'a live process of an earlier trainer is still running');
     writeFileSync(marker, '');
     const done = last(await pollToEnd(second, handle));
@@ -509,10 +543,57 @@ describe('command training backend (real processes)', () => {
     assert.match(lost.error, /the training process is gone \(trainer restarted\?\)/);
   });
 
+  test('a trainer restarted between starting the command and recording its handle follows that run: no second command', async () => {
+    const snapshot = writeSnapshot();
+    const marker = join(snapshot, 'go');
+    const starts = join(snapshot, 'starts');
+    const command = script(`echo started >> ${starts}\nwhile [ ! -f ${marker} ]; do sleep 0.02; done\necho INSITU_MODEL=once\n`);
+    const first = await createCommandTrainingBackend({ command, format: 'llama-factory', template: 'llama3' }).start(request(snapshot, 'sft'));
+    const restarted = createCommandTrainingBackend({ command, format: 'llama-factory', template: 'llama3' });
+    const again = await restarted.start(request(snapshot, 'sft'));
+    assert.deepEqual(again, first, 'the same run');
+    writeFileSync(marker, '');
+    const done = last(await pollToEnd(restarted, again));
+    assert.ok(done.state === 'succeeded' && done.model === 'once', JSON.stringify(done));
+    assert.equal(readFileSync(starts, 'utf8'), 'started\n', 'the command ran once');
+    // Once over, the same attempt still finds it; the next attempt runs the command again.
+    assert.deepEqual(await restarted.start(request(snapshot, 'sft')), first);
+    const retry = await restarted.start({ ...request(snapshot, 'sft'), attempt: 2 });
+    assert.notEqual(retry.details.pid, first.details.pid);
+    await pollToEnd(restarted, retry);
+    assert.equal(readFileSync(starts, 'utf8'), 'started\nstarted\n');
+  });
+
   test('a snapshot with no usable lines is refused before anything runs', async () => {
-    const backend = createCommandTrainingBackend({ command: 'touch ran', format: 'llama-factory' });
+    const backend = createCommandTrainingBackend({ command: 'touch ran', format: 'llama-factory', template: 'llama3' });
     const snapshot = writeSnapshot({ sft: 'not json\n{"messages":[{"role":"user","content":"only a question"}]}\n' });
     await assert.rejects(backend.start(request(snapshot, 'sft')), (e) => e instanceof TrainingBackendError && /no usable sft data/.test(e.message) && /2 lines skipped/.test(e.message));
+  });
+
+  test('llama-factory without a chat template is refused before anything runs; lora writes adapter settings', async () => {
+    const snapshot = writeSnapshot();
+    const bare = createCommandTrainingBackend({ command: 'touch ran', format: 'llama-factory' });
+    await assert.rejects(bare.start(request(snapshot, 'sft')), (e) => e instanceof TrainingBackendError && !e.retriable && /INSITU_LLAMAFACTORY_TEMPLATE/.test(e.message));
+    assert.equal(existsSync(join(snapshot, 'sft', 'ran')), false);
+
+    const lora = createCommandTrainingBackend({ command: 'true', format: 'llama-factory', template: 'qwen', finetuningType: 'lora' });
+    assert.equal(last(await pollToEnd(lora, await lora.start(request(snapshot, 'sft')))).state, 'succeeded');
+    const yaml = parseFlatYaml(readFileSync(join(snapshot, 'sft', 'sft.yaml'), 'utf8'));
+    assert.deepEqual([yaml.finetuning_type, yaml.lora_rank, yaml.lora_target, yaml.template], ['lora', 8, 'all', 'qwen']);
+
+    const trl = createCommandTrainingBackend({ command: 'true', format: 'trl', finetuningType: 'lora' });
+    assert.equal(last(await pollToEnd(trl, await trl.start(request(snapshot, 'dpo')))).state, 'succeeded');
+    const config = readJson(join(snapshot, 'dpo', 'dpo.json'));
+    assert.deepEqual([config.use_peft, config.lora_r, config.lora_target_modules], [true, 8, 'all-linear']);
+  });
+
+  test('INSITU_LLAMAFACTORY_TEMPLATE and INSITU_FINETUNING_TYPE are checked at config load', () => {
+    const env = { INSITU_TRAINER: 'command', INSITU_TRAINER_COMMAND: 'llamafactory-cli train $INSITU_TRAIN_CONFIG', INSITU_TRAIN_BASE_MODEL: 'm' };
+    assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.variable === 'INSITU_LLAMAFACTORY_TEMPLATE' && /llama3/.test(e.message));
+    assert.throws(() => loadConfig({ ...env, INSITU_LLAMAFACTORY_TEMPLATE: 'llama 3' }), (e: unknown) => e instanceof ConfigError && e.variable === 'INSITU_LLAMAFACTORY_TEMPLATE');
+    assert.throws(() => loadConfig({ ...env, INSITU_LLAMAFACTORY_TEMPLATE: 'llama3', INSITU_FINETUNING_TYPE: 'qlora' }), (e: unknown) => e instanceof ConfigError && e.variable === 'INSITU_FINETUNING_TYPE' && /full, lora/.test(e.message));
+    assert.deepEqual(loadConfig({ ...env, INSITU_LLAMAFACTORY_TEMPLATE: 'llama3' }).training.backend, { kind: 'command', command: env.INSITU_TRAINER_COMMAND, format: 'llama-factory', template: 'llama3', finetuningType: 'full' });
+    assert.equal(loadConfig({ ...env, INSITU_TRAINER_FORMAT: 'trl', INSITU_FINETUNING_TYPE: 'lora' }).training.backend?.kind, 'command', 'TRL needs no template');
   });
 
   test('createTrainingBackend picks the configured kind', () => {

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StageHandle, StageRequest, StageStatus, TrainingBackend } from '../consumers/trainer/backend.js';
 import { SNAPSHOT_FILES } from '../consumers/trainer/backend.js';
-import { CronError, nextFire } from '../consumers/trainer/cron.js';
+import { CronError, nextFire } from '../src/cron.js';
 import { hyperparametersFrom, newJob, nextAction, step, type Observation } from '../consumers/trainer/driver.js';
 import { createJobStore, trainerKeys, type TrainingJob } from '../consumers/trainer/jobs.js';
 import { createLease } from '../consumers/trainer/lease.js';
@@ -22,6 +22,7 @@ import { splitPairs, trainExamples, writeSnapshot } from '../consumers/trainer/s
 import { jobsCommand, trainCommand } from '../src/cli/train.js';
 import { UsageError } from '../src/cli/args.js';
 import { loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 import { validateOpenAIDpoLine } from '../src/dataset/export/openai-dpo.js';
 import { validateSftLine } from '../src/dataset/export/sft.js';
 import { createDatasetStore } from '../src/dataset/store.js';
@@ -143,6 +144,22 @@ describe('cron', () => {
       ['0 0 30 2 *', /never fires/],
     ];
     for (const [expr, message] of bad) assert.throws(() => nextFire(expr, new Date('2024-05-01T00:00:00Z')), (e: unknown) => e instanceof CronError && message.test(e.message), expr);
+  });
+
+  test('INSITU_TRAIN_CRON is checked at config load: a ConfigError naming the variable and what is wrong', () => {
+    const bad: [string, RegExp][] = [
+      ['* * * *', /expected 5 fields/],
+      ['   ', /expected 5 fields/],
+      ['61 3 * * *', /minute 61 is outside 0-59/],
+      ['0 3 * * mon', /day of week 'mon' is not a number/],
+      ['0 0 30 2 *', /never fires/],
+      ['*/0 * * * *', /outside/],
+    ];
+    for (const [expr, message] of bad) {
+      assert.throws(() => loadConfig({ INSITU_TRAIN_CRON: expr }), (e: unknown) => e instanceof ConfigError && e.variable === 'INSITU_TRAIN_CRON' && /^INSITU_TRAIN_CRON: cron '/.test(e.message) && message.test(e.message), expr);
+    }
+    assert.equal(loadConfig({ INSITU_TRAIN_CRON: ' 0 3 * * 1 ' }).training.cron, '0 3 * * 1');
+    assert.equal(loadConfig({}).training.cron, undefined);
   });
 });
 
@@ -478,7 +495,7 @@ interface Harness {
 async function harness(env: Record<string, string> = {}): Promise<Harness> {
   const dataDir = tempDir('runtime');
   const config = loadConfig({
-    INSITU_DATA_DIR: dataDir, INSITU_BUS_PARTITIONS: '1', INSITU_TRAINER: 'command', INSITU_TRAINER_COMMAND: 'true', INSITU_TRAIN_BASE_MODEL: 'base-model',
+    INSITU_DATA_DIR: dataDir, INSITU_BUS_PARTITIONS: '1', INSITU_TRAINER: 'command', INSITU_TRAINER_COMMAND: 'true', INSITU_LLAMAFACTORY_TEMPLATE: 'llama3', INSITU_TRAIN_BASE_MODEL: 'base-model',
     INSITU_TRAIN_MIN_PAIRS: '6', INSITU_TRAIN_TEST_FRACTION: '0.3', INSITU_TRAIN_RETRIES: '1', ...env,
   });
   const runtime = await openRuntime(config, silentLogger);
@@ -513,9 +530,12 @@ async function feedPairs(runtime: Runtime, pairs: PreferencePair[]): Promise<voi
 const statuses = (events: TrainingEvent[]) => events.map((e) => `${e.status}${e.stage ? `:${e.stage}` : ''}#${e.attempt}${e.status === 'failed' ? (e.retrying ? '+retry' : '-final') : ''}`);
 const fast = { tickMs: 15, pollMs: 5, leaseTtlMs: 3000 };
 
-describe('trainer consumer (embedded runtime, memory state)', () => {
-  test('two replicas: pairs reach the minimum -> exactly one job: queued, running sft, running dpo, succeeded', async () => {
-    const h = await harness();
+const REDIS_ENV = { INSITU_REDIS_URL: 'redis://127.0.0.1:6379' };
+
+describe('trainer consumer (embedded bus; memory or Redis state)', () => {
+  for (const [stateName, stateEnv] of [['memory', {}], ['Redis', REDIS_ENV]] as const)
+  test(`two replicas (${stateName} state): pairs reach the minimum -> exactly one job: queued, running sft, running dpo, succeeded`, async () => {
+    const h = await harness(stateEnv);
     const backend = scriptedBackend();
     const trainers: RunningTrainer[] = [];
     try {
@@ -680,18 +700,55 @@ describe('train --now and jobs', () => {
       await until('succeeded on the topic', () => (h.events.some((e) => e.status === 'succeeded') ? true : undefined));
       assert.equal(await h.runtime.state.get(`${h.prefix}:lease`), null, 'the lease was released');
 
+      // A lease holder that never serves requests: the command says so instead of training beside it.
       const other = createLease({ state: h.runtime.state, key: `${h.prefix}:lease`, ttlMs: 10_000, owner: 'service' });
       assert.equal(await other.acquire(), true);
-      await assert.rejects(runTrainingNow(h.runtime, { backend, wait: true, keyPrefix: h.prefix }), (e: unknown) => e instanceof TrainerBusyError && /service/.test((e as Error).message));
+      const startsBefore = backend.starts.length;
+      await assert.rejects(runTrainingNow(h.runtime, { backend, wait: true, keyPrefix: h.prefix, requestTimeoutMs: 100 }), (e: unknown) => e instanceof TrainerBusyError && /service/.test((e as Error).message) && /has not taken the request/.test((e as Error).message));
+      assert.equal(backend.starts.length, startsBefore, 'nothing trained beside the lease holder');
       await other.release();
     } finally {
       await h.close();
     }
   });
 
+  test('insitu train --now while a trainer leads (Redis): the leader trains, once; the command follows the job', async () => {
+    const h = await harness(REDIS_ENV);
+    const backend = scriptedBackend();
+    const leader = await startTrainer(h.runtime, { ...fast, backend, owner: 'the-leader', keyPrefix: h.prefix });
+    try {
+      await until('a leader', () => (leader.isLeader() ? true : undefined));
+      // The command, as another process would: its own runtime (Redis connection) and its own backend.
+      const cliBackend = scriptedBackend();
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = { config: h.runtime.config, logger: silentLogger, out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), createBackend: () => cliBackend, keyPrefix: h.prefix };
+      // Nothing stored yet: the leader answers so, and the command fails with its reason.
+      await assert.rejects(trainCommand(['--now', '--wait'], io), (e: unknown) => e instanceof NothingToTrainError && /nothing to train on/.test((e as Error).message));
+      assert.match(err.join(''), /the trainer the-leader leads: asked it to train now/);
+
+      // Fewer pairs than INSITU_TRAIN_MIN_PAIRS (6): the policy would not train; the request does.
+      await createDatasetStore({ dataDir: h.runtime.config.dataDir }).append(Array.from({ length: 4 }, (_, n) => pair(n)));
+      err.length = 0;
+      await trainCommand(['--now', '--wait', '--json'], io);
+      const job = JSON.parse(out.join('')) as TrainingJob;
+      assert.equal(job.status, 'succeeded');
+      assert.match(job.reason, /insitu train --now/);
+      assert.deepEqual(cliBackend.starts, [], 'the command trained nothing itself');
+      assert.deepEqual(backend.starts.map((r) => `${r.jobId}:${r.stage}`), [`${job.job_id}:sft`, `${job.job_id}:dpo`], 'the leader trained it');
+      assert.match(err.join(''), new RegExp(`${job.job_id} attempt 1: succeeded`));
+      assert.equal(leader.counters().jobsCreated, 1);
+      await until('succeeded on the topic', () => (h.events.some((e) => e.job_id === job.job_id && e.status === 'succeeded') ? true : undefined));
+      assert.equal((await listJobs(h.runtime.state, { keyPrefix: h.prefix })).length, 1, 'one job');
+    } finally {
+      await leader.close();
+      await h.close();
+    }
+  });
+
   test('insitu train --now --wait and insitu jobs (table, --json, --cancel)', async () => {
     const dataDir = tempDir('cli');
-    const env = { INSITU_DATA_DIR: dataDir, INSITU_BUS_PARTITIONS: '1', INSITU_TRAINER: 'command', INSITU_TRAINER_COMMAND: 'true', INSITU_TRAIN_BASE_MODEL: 'base-model', INSITU_TRAIN_POLL_INTERVAL: '5ms' };
+    const env = { INSITU_DATA_DIR: dataDir, INSITU_BUS_PARTITIONS: '1', INSITU_TRAINER: 'command', INSITU_TRAINER_COMMAND: 'true', INSITU_LLAMAFACTORY_TEMPLATE: 'llama3', INSITU_TRAIN_BASE_MODEL: 'base-model', INSITU_TRAIN_POLL_INTERVAL: '5ms' };
     const config = loadConfig(env);
     const prefix = `insitu-test:${randomBytes(4).toString('hex')}:trainer`;
     await createDatasetStore({ dataDir }).append(Array.from({ length: 4 }, (_, n) => pair(n)));

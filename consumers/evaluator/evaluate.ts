@@ -6,7 +6,7 @@
 // the sample (or the variant) left out; nothing here throws for one bad call.
 import type { PreferencePair } from '../../src/events/preference.js';
 import { ulid } from '../../src/ids.js';
-import type { PairwiseRates } from '../../src/routing/promotion.js';
+import type { PairwiseRates, PromotionDecision, PromotionEvidence } from '../../src/routing/promotion.js';
 import type { Embedder } from './embeddings.js';
 import type { PairwiseJudge } from './judge/pairwise.js';
 import type { Choice } from './judge/prompt.js';
@@ -69,7 +69,14 @@ export interface EvaluationReport {
   without_checklist: PairwiseRates;
   clusters: ClusterReport[];
   timing: { started_at: string; finished_at: string; seconds: number };
+  /** The promotion gate's verdict on this evaluation, when the caller applied it (why it would or would not promote). */
+  gate?: PromotionDecision;
   samples: SampleVerdict[];
+}
+
+/** What the promotion gate decides on: every selected sample was one with-checklist comparison attempted. */
+export function evidenceOf(report: Pick<EvaluationReport, 'with_checklist' | 'sizes'>): PromotionEvidence {
+  return { withChecklist: report.with_checklist, attempted: report.sizes.selected };
 }
 
 export interface EvaluationProgress {

@@ -33,6 +33,7 @@ export function formatReport(report: EvaluationReport): string {
     '',
     formatRatesTable(report),
   ];
+  if (report.gate) lines.push('', `promotion gate: ${report.gate.promote ? 'passes' : 'refuses'}: ${report.gate.reason}`);
   if (report.clusters.length > 0) {
     lines.push(
       '',

@@ -29,7 +29,7 @@ import { TOPICS } from '../../src/topics.js';
 import type { ConsumerDefinition, RunningConsumer } from '../index.js';
 import { SNAPSHOT_FILES } from '../trainer/backend.js';
 import { createEmbedder, type Embedder } from './embeddings.js';
-import { evaluate, type EvaluationReport } from './evaluate.js';
+import { evaluate, evidenceOf, type EvaluationReport } from './evaluate.js';
 import { createEvaluationJudge } from './judge/choose.js';
 import type { PairwiseJudge } from './judge/pairwise.js';
 import { readPairsFile } from './pairs-file.js';
@@ -185,12 +185,15 @@ export async function startEvaluator(runtime: Runtime, options: EvaluatorOptions
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     });
     guard();
+    report.gate = decidePromotion(evidenceOf(report), config.promotion);
     const files = await writeReport(config.dataDir, report);
-    const decision = decidePromotion(report.with_checklist, config.promotion);
     const evaluated = nextTrainingEvent(event, {
       status: 'evaluated',
       stage: null,
-      evaluation: { report_id: report.report_id, baseline, with_checklist: report.with_checklist, without_checklist: report.without_checklist, promoted: false, reason: decision.reason },
+      evaluation: {
+        report_id: report.report_id, baseline, with_checklist: report.with_checklist, without_checklist: report.without_checklist, attempted: report.sizes.selected,
+        promoted: false, reason: report.gate.reason,
+      },
     });
     await publish(evaluated);
     stats.evaluated++;
@@ -204,7 +207,8 @@ export async function startEvaluator(runtime: Runtime, options: EvaluatorOptions
     const evaluation = evaluated.evaluation!;
     guard();
     const result = await promoteIfBetter({
-      routes, alias: config.promotion.alias, candidate: evaluated.candidate_model!, baseline: evaluation.baseline, withChecklist: evaluation.with_checklist, policy: config.promotion,
+      routes, alias: config.promotion.alias, candidate: evaluated.candidate_model!, baseline: evaluation.baseline, policy: config.promotion,
+      evidence: { withChecklist: evaluation.with_checklist, ...(evaluation.attempted !== undefined ? { attempted: evaluation.attempted } : {}) },
     });
     const status = result.promote ? 'promoted' : 'rejected';
     await publish(nextTrainingEvent(evaluated, { status, evaluation: { ...evaluation, promoted: result.promote, reason: result.reason } }));

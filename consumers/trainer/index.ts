@@ -1,6 +1,6 @@
 // The trainer's public face: the consumer, on-demand training, the operator's job views, and the pure parts.
 export { SNAPSHOT_FILES, type StageHandle, type StageRequest, type StageStatus, type TrainingBackend } from './backend.js';
-export { CronError, nextFire, parseCron } from './cron.js';
+export { CronError, nextFire, parseCron } from '../../src/cron.js';
 export { hyperparametersFrom, newJob, nextAction, step, type Action, type Observation, type Step } from './driver.js';
 export { createJobStore, isTerminal, trainerKeys, type JobStore, type TrainingJob } from './jobs.js';
 export { createLease, type Lease } from './lease.js';

@@ -53,6 +53,8 @@ export function trainerKeys(prefix = DEFAULT_KEY_PREFIX) {
     lastRun: `${prefix}:last-run`,
     cronChecked: `${prefix}:cron-checked`,
     lease: `${prefix}:lease`,
+    /** `insitu train --now` asking the leader (requests.ts). */
+    trainRequest: `${prefix}:train-request`,
   };
 }
 export type TrainerKeys = ReturnType<typeof trainerKeys>;

@@ -1,6 +1,6 @@
 // When to retrain (pure): enough new accepted pairs, or the interval elapsed, or a cron time passed, the last
 // two only when there is something new to learn from.
-import { nextFire } from './cron.js';
+import { nextFire } from '../../src/cron.js';
 
 export interface TrainingPolicy {
   minPairs: number;

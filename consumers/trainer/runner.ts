@@ -2,7 +2,7 @@
 // holder only, ticks the scheduler (policy.ts) and drives the jobs (driver.ts) against the training backend,
 // publishing each step to insitu.training keyed by job_id. Jobs live in state (jobs.ts), so a restarted or
 // newly elected trainer resumes polling the unfinished ones. `insitu train --now` takes the same path through
-// runTrainingNow.
+// runTrainingNow, or, while a trainer leads, leaves it a request (requests.ts) that the leader serves.
 import { configSecrets, redactSecrets } from '../../src/secrets.js';
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -22,6 +22,7 @@ import type { TrainingBackend } from './backend.js';
 import { hyperparametersFrom, newJob, nextAction, step, type Observation, type Step } from './driver.js';
 import { createJobStore, isTerminal, trainerKeys, type JobStore, type TrainerKeys, type TrainingJob } from './jobs.js';
 import { createLease, renewEveryMs } from './lease.js';
+import { answerTrainRequest, awaitTrainRequest, pendingTrainRequest, requestedJobId, submitTrainRequest } from './requests.js';
 import { shouldTrain, type TrainingPolicy } from './policy.js';
 import { writeSnapshot } from './snapshot.js';
 import { readDataset } from '../../src/dataset/reader.js';
@@ -162,9 +163,8 @@ async function driveJob(ctx: Context, job: TrainingJob, progress?: Progress): Pr
 }
 
 /** Snapshots the datasets and creates a queued job; null when there is no train pair. */
-async function createJob(ctx: Context, reason: string, progress?: Progress): Promise<TrainingJob | null> {
+async function createJob(ctx: Context, reason: string, progress?: Progress, jobId = `job_${ulid()}`): Promise<TrainingJob | null> {
   const { config } = ctx.runtime;
-  const jobId = `job_${ulid()}`;
   const hyperparameters = hyperparametersFrom(config.training);
   await waitForStore(ctx);
   const { dataset } = await writeSnapshot({ dataDir: config.dataDir, jobId, testFraction: config.training.testFraction, hyperparameters });
@@ -321,6 +321,7 @@ export async function startTrainer(runtime: Runtime, options: TrainerOptions = {
       }
     }
     if (active.length > 0 || !leader) return; // one job at a time; pairs keep counting meanwhile
+    if (await serveTrainRequest()) return;
     await state.set(keys.lastRun, String(now), { onlyIfAbsent: true }); // the interval counts from the first start
     await state.set(cronKey, String(now), { onlyIfAbsent: true });
     const newPairs = await readCounter(state, keys.newPairs);
@@ -335,6 +336,29 @@ export async function startTrainer(runtime: Runtime, options: TrainerOptions = {
     await consumeCounter(state, keys.newPairs, newPairs);
     lastPolled.set(job.job_id, Date.now());
     await driveJob(ctx, job);
+  }
+
+  /** `insitu train --now` asked while we lead: train now, whatever the policy says. True when one was served. */
+  async function serveTrainRequest(): Promise<boolean> {
+    const request = await pendingTrainRequest(state, keys.trainRequest);
+    if (!request) return false;
+    const jobId = requestedJobId(request);
+    const used = await readCounter(state, keys.newPairs);
+    let job = await ctx.jobs.get(jobId); // created before a crash, not yet answered
+    if (!job) {
+      job = await createJob(ctx, `requested with insitu train --now (${request.by})`, undefined, jobId);
+      if (job) {
+        counters.jobsCreated++;
+        await consumeCounter(state, keys.newPairs, used);
+      }
+    }
+    await answerTrainRequest(state, keys.trainRequest, request, job ? { job_id: job.job_id } : { error: `nothing to train on: no accepted pair under ${config.dataDir}/datasets` });
+    log.info('served insitu train --now', { by: request.by, job_id: job?.job_id ?? null });
+    if (job && !isTerminal(job)) {
+      lastPolled.set(job.job_id, Date.now());
+      await driveJob(ctx, job);
+    }
+    return true;
   }
 
   const tickLoop = every(ctx.tickMs, tick, (error) => log.warn('trainer tick failed', { error: describeError(error) }));
@@ -370,6 +394,8 @@ export interface TrainNowOptions extends TrainerOptions {
   wait?: boolean;
   /** Progress lines (the CLI writes them to stderr). */
   progress?: (line: string) => void;
+  /** While a trainer leads: how long to wait for it to take the request. Default 2 minutes. */
+  requestTimeoutMs?: number;
 }
 
 export function describeEvent(event: TrainingEvent): string {
@@ -378,7 +404,10 @@ export function describeEvent(event: TrainingEvent): string {
   return `${event.job_id} attempt ${event.attempt}: ${what}${extra}`;
 }
 
-/** Takes the lease (or fails: another trainer is scheduling), snapshots, creates a job and drives it. */
+/**
+ * Takes the lease, snapshots, creates a job and drives it; while another trainer holds the lease, asks it to
+ * train now instead (it serves the request on its next free tick) and follows the job it creates.
+ */
 export async function runTrainingNow(runtime: Runtime, options: TrainNowOptions = {}): Promise<TrainingJob> {
   const log = runtime.logger.child('trainer');
   const ctx = await createContext(runtime, { owner: `cli-${hostname()}-${process.pid}`, ...options }, log);
@@ -387,7 +416,12 @@ export async function runTrainingNow(runtime: Runtime, options: TrainNowOptions 
   const progress: Progress = (_job, events) => events.forEach((e) => say(describeEvent(e)));
   const lease = createLease({ state: runtime.state, key: ctx.keys.lease, ttlMs: ctx.leaseTtlMs, owner: ctx.owner });
   if (!(await lease.acquire())) {
-    throw new TrainerBusyError(`another trainer holds the lease (${(await lease.holder()) ?? 'just released'}): it schedules training; stop it or wait for its policy to trigger`);
+    // A trainer leads: it trains, not us (a second trainer would race it); ask it and follow the job.
+    try {
+      return await askTheLeader(ctx, (await lease.holder()) ?? 'just released', options, say);
+    } finally {
+      if (ctx.ownsBackend) await ctx.backend.close?.();
+    }
   }
   let lost = false;
   const renewal = every(renewEveryMs(ctx.leaseTtlMs), async () => {
@@ -411,6 +445,38 @@ export async function runTrainingNow(runtime: Runtime, options: TrainNowOptions 
     await renewal.stop();
     await lease.release().catch(() => undefined);
     if (ctx.ownsBackend) await ctx.backend.close?.();
+  }
+}
+
+/** How long `insitu train --now` waits for the leading trainer to take its request (default 2 minutes). */
+const REQUEST_TIMEOUT_MS = 120_000;
+
+async function askTheLeader(ctx: Context, holder: string, options: TrainNowOptions, say: (line: string) => void): Promise<TrainingJob> {
+  const state = ctx.runtime.state;
+  const request = await submitTrainRequest(state, ctx.keys.trainRequest, ctx.owner);
+  say(`the trainer ${holder} leads: asked it to train now (request ${request.id})`);
+  const everyMs = Math.min(ctx.tickMs, 1000);
+  const answer = await awaitTrainRequest(state, ctx.keys.trainRequest, request.id, { timeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, everyMs });
+  if (!answer) {
+    const busy = (await ctx.jobs.active())[0];
+    throw new TrainerBusyError(
+      `the trainer holding the lease (${holder}) has not taken the request yet${busy ? `: it is busy with ${busy.job_id} (${busy.status})` : ''}; ` +
+        'the request stays and is served on its next free tick (insitu jobs shows the job then)',
+    );
+  }
+  if (answer.error !== null || answer.job_id === null) throw new NothingToTrainError(answer.error ?? 'the trainer created no job');
+  let job = await ctx.jobs.get(answer.job_id);
+  if (!job) throw new InsituError(`the trainer answered with ${answer.job_id}, which is not in the job store`);
+  say(`${job.job_id}: ${job.dataset.train_pairs} train pairs, ${job.dataset.test_pairs} test pairs, ${job.dataset.sft_examples} SFT examples in ${job.dataset.snapshot_dir}`);
+  let shown = '';
+  for (;;) {
+    if (job.event.event_id !== shown) {
+      shown = job.event.event_id;
+      say(describeEvent(job.event));
+    }
+    if (!options.wait || isTerminal(job)) return job;
+    await new Promise((r) => setTimeout(r, everyMs));
+    job = (await ctx.jobs.get(job.job_id)) ?? job;
   }
 }
 

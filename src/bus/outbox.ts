@@ -12,7 +12,8 @@
 // room, else dropped; either way it is logged and counted (writeFailures).
 import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync, appendFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataDirLockedError, RecordRejectedError } from '../errors.js';
+import { RecordRejectedError } from '../errors.js';
+import { acquirePidLock, releasePidLock } from '../pid-lock.js';
 import type { Logger } from '../log.js';
 import { decodeLine, encodeLine } from './record-line.js';
 import type { Bus, OutgoingRecord } from './types.js';
@@ -86,7 +87,8 @@ export function openOutbox(options: OutboxOptions): Outbox {
   const { dir, bus, logger } = options;
   mkdirSync(dir, { recursive: true });
   const lockPath = join(dir, 'outbox.lock');
-  acquireLock(lockPath);
+  // One live process per spool: a second one would interleave cursors and re-send each other's events.
+  acquirePidLock(lockPath, (pid) => `the spool in ${dir} is in use by process ${pid}; give each proxy its own INSITU_DATA_DIR`);
   const logFd = openSync(join(dir, 'outbox.log'), 'a+');
   const cursorFd = openSync(join(dir, 'outbox.cursor'), existsSync(join(dir, 'outbox.cursor')) ? 'r+' : 'w+');
   const rejectedPath = join(dir, 'rejected.jsonl');
@@ -289,7 +291,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
       persistCursor();
       closeSync(logFd);
       closeSync(cursorFd);
-      releaseLock(lockPath);
+      releasePidLock(lockPath);
     },
   };
 }
@@ -332,30 +334,3 @@ function countLines(fd: number, from: number, to: number): number {
   return count;
 }
 
-/** One live process per spool: a second one would interleave cursors and re-send each other's events. */
-function acquireLock(path: string) {
-  if (existsSync(path)) {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    if (pid && pid !== process.pid && isAlive(pid)) {
-      throw new DataDirLockedError(`the spool in ${path.replace(/\/outbox\.lock$/, '')} is in use by process ${pid}; give each proxy its own INSITU_DATA_DIR`);
-    }
-  }
-  writeFileSync(path, String(process.pid));
-}
-
-function releaseLock(path: string) {
-  try {
-    if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
-  } catch {
-    // already gone
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

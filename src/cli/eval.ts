@@ -6,7 +6,7 @@
 // promotion gate and writes the served alias's route, which lives in the state store: it needs Redis.
 import { join } from 'node:path';
 import { createEmbedder } from '../../consumers/evaluator/embeddings.js';
-import { evaluate, type EvaluationProgress, type EvaluationReport } from '../../consumers/evaluator/evaluate.js';
+import { evaluate, evidenceOf, type EvaluationProgress, type EvaluationReport } from '../../consumers/evaluator/evaluate.js';
 import { createEvaluationJudge } from '../../consumers/evaluator/judge/choose.js';
 import type { PairwiseJudge } from '../../consumers/evaluator/judge/pairwise.js';
 import { readPairsFile } from '../../consumers/evaluator/pairs-file.js';
@@ -16,7 +16,7 @@ import { DEFAULT_EVAL_DEDUP_JACCARD } from '../../consumers/evaluator/runner.js'
 import { SNAPSHOT_FILES } from '../../consumers/trainer/backend.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
-import { promoteIfBetter, type PromotionDecision } from '../routing/promotion.js';
+import { decidePromotion, promoteIfBetter, type PromotionDecision } from '../routing/promotion.js';
 import { createRouteStore, type Route } from '../routing/routes.js';
 import { createStateStore } from '../state/index.js';
 import { flag, option, UsageError } from './args.js';
@@ -104,12 +104,13 @@ export async function evalCommand(argv: string[], io: EvalIo): Promise<EvalResul
       selection: { clusters: config.evaluation.clusters, perCluster: config.evaluation.perCluster, dedupJaccard: DEFAULT_EVAL_DEDUP_JACCARD },
       onProgress: progressPrinter(io),
     });
+    report.gate = decidePromotion(evidenceOf(report), config.promotion);
     const files = outDir ? await writeReportTo(outDir, report) : await writeReport(config.dataDir, report);
     io.err(`report: ${files.markdown}\n`);
 
     let promotion: EvalResult['promotion'] = null;
     if (promote) {
-      promotion = await promoteIfBetter({ routes: routes!, alias: config.promotion.alias, candidate, baseline, withChecklist: report.with_checklist, policy: config.promotion });
+      promotion = await promoteIfBetter({ routes: routes!, alias: config.promotion.alias, candidate, baseline, evidence: evidenceOf(report), policy: config.promotion });
     }
     if (json) {
       const { samples: _samples, ...summary } = report;

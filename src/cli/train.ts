@@ -1,6 +1,7 @@
 // `insitu train --now [--wait] [--json]`: snapshot the datasets and start a training job now (SFT then DPO),
-// optionally driving it to the end with progress lines on stderr. It takes the trainer's lease, so it refuses
-// while a running trainer schedules training.
+// optionally driving it to the end with progress lines on stderr. With no trainer running it takes the
+// trainer's lease and trains itself; while a trainer leads, it asks that trainer (a request in state) and
+// follows the job, so there is never a second trainer.
 // `insitu jobs [--json] [--cancel JOB_ID]`: the training jobs, newest first, or a cancel request that the
 // running trainer carries out on its next tick.
 // Jobs live in the state store: with in-memory state only the process that holds them sees them, so listing,

@@ -48,6 +48,8 @@ export interface TrainingEvaluation {
   baseline: string;
   with_checklist: WinTieLose;
   without_checklist: WinTieLose;
+  /** Comparisons attempted (test samples selected); those not in with_checklist.n failed. Absent in older events. */
+  attempted?: number;
   promoted: boolean;
   reason: string;
 }
@@ -173,6 +175,7 @@ export const TRAINING_EVENT_SCHEMA = {
             baseline: { type: 'string', minLength: 1 },
             with_checklist: WIN_TIE_LOSE_SCHEMA,
             without_checklist: WIN_TIE_LOSE_SCHEMA,
+            attempted: COUNT,
             promoted: { type: 'boolean' },
             reason: { type: 'string' },
           },

@@ -1,13 +1,77 @@
 // In-memory state for the embedded runtime: TTLs honoured, size bounded (least recently written evicted).
+// With a journal file (createStateStore passes <INSITU_DATA_DIR>/state/memory.jsonl) every write is journalled
+// and replayed on open, so jobs, leases, routes and records survive a restart; a pid lock keeps a second
+// process off the same file, and opens of the same file within one process share one store (like two clients
+// of one Redis).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { StateError } from '../errors.js';
+import { acquirePidLock, releasePidLock } from '../pid-lock.js';
+import { openJournal, type Journal, type JournalSlot } from './journal.js';
 import type { SetOptions, StateStore } from './types.js';
 
-interface Slot {
-  value: string;
-  expiresAt: number; // 0 = never
+type Slot = JournalSlot;
+
+export interface MemoryStateOptions {
+  maxKeys: number;
+  now?: () => number;
+  /** Folder for the journal and its lock (state survives restarts); unset: nothing is kept. */
+  dir?: string;
+  /** Keys under these prefixes are never written to the journal (they hold secrets' hashes: virtual API keys). */
+  unjournalled?: readonly string[];
 }
 
-export function createMemoryState(options: { maxKeys: number; now?: () => number }): StateStore {
+const JOURNAL_FILE = 'memory.jsonl';
+const LOCK_FILE = 'memory.lock';
+
+/** Journalled stores open in this process, by folder, with how many handles share each. */
+const shared = new Map<string, { store: StateStore; handles: number }>();
+
+export function createMemoryState(options: MemoryStateOptions): StateStore {
+  if (options.dir === undefined) return openStore(options, undefined);
+  const dir = options.dir;
+  let entry = shared.get(dir);
+  if (!entry) {
+    const lock = join(dir, LOCK_FILE);
+    const journal = openLockedJournal(dir, lock);
+    const inner = openStore(options, journal);
+    entry = { store: inner, handles: 0 };
+    shared.set(dir, entry);
+    const closeInner = inner.close.bind(inner);
+    inner.close = async () => {
+      shared.delete(dir);
+      await closeInner();
+      journal.close();
+      releasePidLock(lock);
+    };
+  }
+  entry.handles++;
+  const held = entry;
+  let closed = false;
+  // Each caller gets its own handle: closing it closes the store only when it is the last one.
+  return {
+    ...held.store,
+    kind: 'memory',
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (--held.handles === 0) await held.store.close();
+    },
+  };
+}
+
+function openLockedJournal(dir: string, lock: string): Journal {
+  mkdirSync(dir, { recursive: true });
+  acquirePidLock(lock, (pid) => `the state in ${dir} is in use by process ${pid}: one process per INSITU_DATA_DIR on the embedded runtime (or set INSITU_REDIS_URL to share state)`);
+  try {
+    return openJournal(join(dir, JOURNAL_FILE));
+  } catch (error) {
+    releasePidLock(lock);
+    throw error;
+  }
+}
+
+function openStore(options: MemoryStateOptions, journal: Journal | undefined): StateStore {
   const now = options.now ?? Date.now;
   const slots = new Map<string, Slot>();
   let closed = false;
@@ -32,6 +96,23 @@ export function createMemoryState(options: { maxKeys: number; now?: () => number
       }
     }
   };
+  const skipped = options.unjournalled ?? [];
+  const journalled = (key: string) => journal !== undefined && !skipped.some((p) => key.startsWith(p));
+  const remove = (key: string) => {
+    slots.delete(key);
+    if (journalled(key)) journal!.delete(key);
+  };
+  /** A write the journal records too (replay re-applies it, evictions included). */
+  const store = (key: string, slot: Slot) => {
+    write(key, slot);
+    if (!journal || !journalled(key)) return;
+    journal.set(key, slot);
+    journal.maybeCompact(() => [...slots].filter(([k]) => journalled(k)), slots.size);
+  };
+  if (journal) {
+    const t = now();
+    for (const [k, slot] of journal.loaded) if (slot.expiresAt === 0 || slot.expiresAt > t) write(k, slot);
+  }
   const check = () => {
     if (closed) throw new StateError('memory state is closed');
   };
@@ -51,30 +132,30 @@ export function createMemoryState(options: { maxKeys: number; now?: () => number
     async set(key, value, opts: SetOptions = {}) {
       check();
       if (opts.onlyIfAbsent && live(key)) return false;
-      write(key, { value, expiresAt: opts.ttlMs ? now() + opts.ttlMs : 0 });
+      store(key, { value, expiresAt: opts.ttlMs ? now() + opts.ttlMs : 0 });
       return true;
     },
     async del(key) {
       check();
-      slots.delete(key);
+      remove(key);
     },
     async incr(key, opts = {}) {
       check();
       const current = live(key);
       const next = (current ? Number(current.value) || 0 : 0) + 1;
-      write(key, { value: String(next), expiresAt: opts.ttlMs ? now() + opts.ttlMs : (current?.expiresAt ?? 0) });
+      store(key, { value: String(next), expiresAt: opts.ttlMs ? now() + opts.ttlMs : (current?.expiresAt ?? 0) });
       return next;
     },
     async setIfEquals(key, expected, value, opts = {}) {
       check();
       if (live(key)?.value !== expected) return false;
-      write(key, { value, expiresAt: opts.ttlMs ? now() + opts.ttlMs : 0 });
+      store(key, { value, expiresAt: opts.ttlMs ? now() + opts.ttlMs : 0 });
       return true;
     },
     async deleteIfEquals(key, expected) {
       check();
       if (live(key)?.value !== expected) return false;
-      slots.delete(key);
+      remove(key);
       return true;
     },
     async ping() {

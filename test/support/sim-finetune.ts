@@ -247,7 +247,12 @@ export async function startSimFineTuning(options: SimFineTuningOptions = {}): Pr
       return found.file;
     }
     if (method === 'POST' && path === '/v1/fine_tuning/jobs') return createJob(json);
-    if (method === 'GET' && path === '/v1/fine_tuning/jobs') return { object: 'list', data: [...jobs].reverse().slice(0, limit), has_more: jobs.length > limit };
+    if (method === 'GET' && path === '/v1/fine_tuning/jobs') {
+      // The metadata filter as OpenAI documents it: metadata[k]=v, every pair must match.
+      const wanted = [...url.searchParams].flatMap(([k, v]) => { const km = /^metadata\[(.+)\]$/.exec(k); return km ? [[km[1]!, v] as const] : []; });
+      const matching = [...jobs].reverse().filter((j) => wanted.every(([k, v]) => j.metadata?.[k] === v));
+      return { object: 'list', data: matching.slice(0, limit), has_more: matching.length > limit };
+    }
     if (method === 'GET' && (m = /^\/v1\/fine_tuning\/jobs\/([^/]+)$/.exec(path))) {
       const job = findJob(m[1]!);
       if (options.advance === undefined || options.advance === 'retrieve') advance(job);

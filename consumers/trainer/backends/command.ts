@@ -34,7 +34,14 @@ export interface RunFormat {
   /** A train pair as a DPO data row; null when it cannot be one. */
   pairRow(pair: PreferencePair): unknown | null;
   /** The config file and companion files (dataset_info.json), relative to the run folder. */
-  files(request: StageRequest, runDir: string, outputDir: string): { config: RunFile; extra: RunFile[] };
+  files(request: StageRequest, runDir: string, outputDir: string, settings: RunSettings): { config: RunFile; extra: RunFile[] };
+}
+
+/** What the operator chose for every run (INSITU_LLAMAFACTORY_TEMPLATE, INSITU_FINETUNING_TYPE). */
+export interface RunSettings {
+  /** LLaMA-Factory's chat template; required by that format. */
+  template: string | undefined;
+  finetuningType: 'full' | 'lora';
 }
 
 export interface RunFile {
@@ -49,9 +56,21 @@ export interface CommandTrainingBackendOptions {
   logger?: Logger;
   /** How long cancel waits after SIGTERM before SIGKILL. Default 5 s. */
   killGraceMs?: number;
+  /** LLaMA-Factory's chat template (INSITU_LLAMAFACTORY_TEMPLATE); without it a llama-factory stage is refused. */
+  template?: string;
+  /** Default full. */
+  finetuningType?: 'full' | 'lora';
 }
 
-export const RUN_FILES = { log: 'train.log', status: 'status.json', cancelled: 'cancelled', output: 'output' } as const;
+export const RUN_FILES = { log: 'train.log', status: 'status.json', cancelled: 'cancelled', output: 'output', run: 'run.json' } as const;
+
+/** run.json: which attempt the run folder's command belongs to, written right after it started. */
+interface RunRecord {
+  job: string;
+  attempt: number;
+  pid: number;
+  config: string;
+}
 
 export interface RunStatusFile {
   exit_code: number | null;
@@ -229,8 +248,21 @@ async function writeStageData(format: RunFormat, request: StageRequest, runDir: 
   return { rows, skipped };
 }
 
+/** This attempt's command, if it was started already and is still running or has ended. */
+async function startedRun(request: StageRequest): Promise<RunRecord | null> {
+  const runDir = join(request.snapshotDir, request.stage);
+  let record: RunRecord;
+  try {
+    record = JSON.parse(await readFile(join(runDir, RUN_FILES.run), 'utf8')) as RunRecord;
+  } catch {
+    return null;
+  }
+  if (record.job !== request.jobId || record.attempt !== request.attempt) return null;
+  return isAlive(record.pid) || (await readStatus(runDir)) ? record : null;
+}
+
 /** Writes the run folder: the stage's data, its companion files and the config. Throws TrainingBackendError. */
-async function prepareRun(format: RunFormat, request: StageRequest) {
+async function prepareRun(format: RunFormat, request: StageRequest, settings: RunSettings) {
   const runDir = join(request.snapshotDir, request.stage);
   const outputDir = join(runDir, RUN_FILES.output);
   try {
@@ -238,9 +270,10 @@ async function prepareRun(format: RunFormat, request: StageRequest) {
     // A retried attempt reuses the folder: the last attempt's end must not read as this one's.
     await rm(join(runDir, RUN_FILES.status), { force: true });
     await rm(join(runDir, RUN_FILES.cancelled), { force: true });
+    await rm(join(runDir, RUN_FILES.run), { force: true });
     const { rows, skipped } = await writeStageData(format, request, runDir);
     if (rows === 0) throw new TrainingBackendError(`no usable ${request.stage} data in ${request.snapshotDir} (${skipped} lines skipped)`);
-    const { config, extra } = format.files(request, runDir, outputDir);
+    const { config, extra } = format.files(request, runDir, outputDir, settings);
     for (const file of [...extra, config]) await writeOutputText(runDir, file.file, file.text);
     return { runDir, outputDir, configPath: join(runDir, config.file), rows, skipped };
   } catch (error) {
@@ -251,6 +284,7 @@ async function prepareRun(format: RunFormat, request: StageRequest) {
 
 export function createCommandTrainingBackend(options: CommandTrainingBackendOptions): TrainingBackend {
   const format = runFormat(options.format);
+  const settings: RunSettings = { template: options.template, finetuningType: options.finetuningType ?? 'full' };
   const logger = options.logger ?? silentLogger;
   const killGraceMs = options.killGraceMs ?? 5_000;
   /** Commands this process started, until their status.json is written. */
@@ -260,7 +294,14 @@ export function createCommandTrainingBackend(options: CommandTrainingBackendOpti
     kind: 'command',
 
     async start(request) {
-      const { runDir, outputDir, configPath, rows, skipped } = await prepareRun(format, request);
+      // A trainer that stopped between starting the command and storing its handle starts the stage again:
+      // while this attempt's command still runs (or has ended), follow it instead of running a second one.
+      const started = await startedRun(request);
+      if (started) {
+        logger.info('training command already started before a restart; following it', { job: request.jobId, stage: request.stage, pid: started.pid });
+        return { backend: 'command', id: join(request.snapshotDir, request.stage), details: { pid: String(started.pid), stage: request.stage, config: started.config } };
+      }
+      const { runDir, outputDir, configPath, rows, skipped } = await prepareRun(format, request, settings);
       if (skipped > 0) logger.warn('snapshot lines skipped', { job: request.jobId, stage: request.stage, skipped });
 
       const env = trainingEnvironment(process.env, {
@@ -294,6 +335,8 @@ export function createCommandTrainingBackend(options: CommandTrainingBackendOpti
         });
         child.once('error', (error) => logger.error('training command failed to run', { run: runDir, error }));
         children.set(childPid, finished);
+        const record: RunRecord = { job: request.jobId, attempt: request.attempt, pid: childPid, config: configPath };
+        await writeOutputText(runDir, RUN_FILES.run, JSON.stringify(record) + '\n');
       } finally {
         await log.close(); // the child holds its own copy of the descriptor
       }

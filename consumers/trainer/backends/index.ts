@@ -13,6 +13,9 @@ export function createTrainingBackend(backend: NonNullable<Config['training']['b
     case 'openai':
       return createOpenAiTrainingBackend({ url: backend.url, apiKey: backend.apiKey, logger: logger.child('openai') });
     case 'command':
-      return createCommandTrainingBackend({ command: backend.command, format: backend.format, logger: logger.child('command') });
+      return createCommandTrainingBackend({
+        command: backend.command, format: backend.format, logger: logger.child('command'),
+        ...(backend.template !== undefined ? { template: backend.template } : {}), ...(backend.finetuningType ? { finetuningType: backend.finetuningType } : {}),
+      });
   }
 }

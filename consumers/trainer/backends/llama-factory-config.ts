@@ -13,7 +13,8 @@ import type { PreferencePair } from '../../../src/events/preference.js';
 import type { OpenAISftLine } from '../../../src/dataset/export/sft.js';
 import { LLAMA_FACTORY_DATASET, LLAMA_FACTORY_DATASET_INFO, llamaFactory, toShareGpt, type LlamaFactoryRankingRow, type ShareGptTurn } from '../../../src/dataset/export/llama-factory.js';
 import type { StageRequest } from '../backend.js';
-import type { RunFormat } from './command.js';
+import type { RunFormat, RunSettings } from './command.js';
+import { TrainingBackendError } from '../../../src/errors.js';
 
 export const LLAMA_FACTORY_SFT_DATASET = 'insitu_sft';
 
@@ -52,15 +53,18 @@ export function toYaml(map: Record<string, Scalar>): string {
 }
 
 /** The LLaMA-Factory train config of a stage (keys as in its examples/train_full/*.yaml). */
-export function llamaFactoryConfig(request: StageRequest, runDir: string, outputDir: string): Record<string, Scalar> {
+export function llamaFactoryConfig(request: StageRequest, runDir: string, outputDir: string, settings: RunSettings): Record<string, Scalar> {
+  if (!settings.template) throw new TrainingBackendError('the llama-factory format needs the base model\'s chat template: set INSITU_LLAMAFACTORY_TEMPLATE (llama3, qwen, mistral, ...)');
   const common = {
     model_name_or_path: request.model,
     stage: request.stage,
     do_train: true,
-    finetuning_type: 'full',
+    finetuning_type: settings.finetuningType,
+    // LLaMA-Factory's LoRA defaults (examples/train_lora): rank 8 on every linear layer.
+    ...(settings.finetuningType === 'lora' ? { lora_rank: 8, lora_target: 'all' } : {}),
     dataset: request.stage === 'sft' ? LLAMA_FACTORY_SFT_DATASET : LLAMA_FACTORY_DATASET,
     dataset_dir: runDir,
-    template: 'default',
+    template: settings.template,
     output_dir: outputDir,
     overwrite_output_dir: true,
     ...trainingArguments(request),
@@ -98,10 +102,10 @@ export const llamaFactoryRunFormat: RunFormat = {
   dataFile: (stage) => (stage === 'sft' ? SFT_DATASET_INFO[LLAMA_FACTORY_SFT_DATASET].file_name : LLAMA_FACTORY_DATASET_INFO[LLAMA_FACTORY_DATASET].file_name),
   sftRow: llamaFactorySftRow,
   pairRow: llamaFactoryPairRow,
-  files(request, runDir, outputDir) {
+  files(request, runDir, outputDir, settings) {
     const info = request.stage === 'sft' ? SFT_DATASET_INFO : LLAMA_FACTORY_DATASET_INFO;
     return {
-      config: { file: `${request.stage}.yaml`, text: toYaml(llamaFactoryConfig(request, runDir, outputDir)) },
+      config: { file: `${request.stage}.yaml`, text: toYaml(llamaFactoryConfig(request, runDir, outputDir, settings)) },
       extra: [{ file: 'dataset_info.json', text: JSON.stringify(info, null, 2) + '\n' }],
     };
   },

@@ -35,6 +35,18 @@ export function modelSuffix(jobId: string): string {
   return cleaned.slice(0, 18).replace(/-+$/, '') || 'insitu';
 }
 
+/** How many of the newest jobs a restarted stage looks through for the one it may have submitted already. */
+const LOOKUP_LIMIT = 100;
+
+/** What identifies one stage of one attempt on the provider's side (sent with the job, looked up on a restart). */
+export function stageMetadata(request: Pick<StageRequest, 'jobId' | 'stage' | 'attempt'>): Record<string, string> {
+  return { insitu_job: request.jobId, insitu_stage: request.stage, insitu_attempt: String(request.attempt) };
+}
+
+function handleOf(job: FineTuningJob, request: StageRequest): StageHandle {
+  return { backend: 'openai', id: job.id, details: { file_id: job.training_file, stage: request.stage, learning_rate: LEARNING_RATE_NOTE } };
+}
+
 /** The method part of the job request, from the stage's hyper-parameters (no learning rate: see above). */
 export function fineTuningMethod(request: StageRequest): NonNullable<JobCreateParams['method']> {
   const { sft, dpo } = request.hyperparameters;
@@ -84,9 +96,31 @@ export function createOpenAiTrainingBackend(options: OpenAiTrainingBackendOption
     try {
       return await run();
     } catch (error) {
+      throw backendError(what, error);
+    }
+  }
+  function backendError(what: string, error: unknown): TrainingBackendError {
+    const status = (error as { status?: unknown }).status;
+    const detail = redactSecret(describeError(error), options.apiKey);
+    return new TrainingBackendError(`fine-tuning API: ${what} failed${typeof status === 'number' ? ` (HTTP ${status})` : ''}: ${detail}`, { retriable: isRetriable(error) });
+  }
+
+  /**
+   * The newest job carrying this stage's metadata, or undefined. The filter is also checked here, since not
+   * every provider honours metadata[k]=v; a provider without a job list (404, 405) cannot be asked, and the
+   * stage is submitted as before.
+   */
+  async function findSubmitted(metadata: Record<string, string>): Promise<FineTuningJob | undefined> {
+    try {
+      const page = await client.fineTuning.jobs.list({ limit: LOOKUP_LIMIT, metadata });
+      return page.data.find((job) => Object.entries(metadata).every(([k, v]) => job.metadata?.[k] === v));
+    } catch (error) {
       const status = (error as { status?: unknown }).status;
-      const detail = redactSecret(describeError(error), options.apiKey);
-      throw new TrainingBackendError(`fine-tuning API: ${what} failed${typeof status === 'number' ? ` (HTTP ${status})` : ''}: ${detail}`, { retriable: isRetriable(error) });
+      if (status === 404 || status === 405) {
+        logger.warn('the fine-tuning API cannot list jobs: a restart between submitting and recording a job may submit it twice', { status });
+        return undefined;
+      }
+      throw backendError('looking for a job submitted before a restart', error);
     }
   }
 
@@ -94,6 +128,14 @@ export function createOpenAiTrainingBackend(options: OpenAiTrainingBackendOption
     kind: 'openai',
 
     async start(request) {
+      // A trainer that stopped between creating the job and storing its handle starts the stage again: find the
+      // job it created (by the metadata it carries) instead of submitting and paying for a second one.
+      const metadata = stageMetadata(request);
+      const submitted = await findSubmitted(metadata);
+      if (submitted) {
+        logger.info('fine-tuning job already submitted before a restart; tracking it', { job: request.jobId, stage: request.stage, remote_job: submitted.id });
+        return handleOf(submitted, request);
+      }
       const path = join(request.snapshotDir, request.stage === 'sft' ? SNAPSHOT_FILES.sft : SNAPSHOT_FILES.dpo);
       const file = await call('uploading the training file', () => client.files.create({ file: createReadStream(path), purpose: 'fine-tune' }));
       const body: JobCreateParams = {
@@ -101,11 +143,11 @@ export function createOpenAiTrainingBackend(options: OpenAiTrainingBackendOption
         training_file: file.id,
         suffix: modelSuffix(request.jobId),
         method: fineTuningMethod(request),
-        metadata: { insitu_job: request.jobId, insitu_stage: request.stage, insitu_attempt: String(request.attempt) },
+        metadata,
       };
       const job = await call('creating the fine-tuning job', () => client.fineTuning.jobs.create(body));
       logger.info('fine-tuning job created', { job: request.jobId, stage: request.stage, remote_job: job.id, file: file.id, model: request.model });
-      return { backend: 'openai', id: job.id, details: { file_id: file.id, stage: request.stage, learning_rate: LEARNING_RATE_NOTE } };
+      return handleOf(job, request);
     },
 
     async poll(handle) {

@@ -11,7 +11,7 @@ import type { OpenAISftLine } from '../../../src/dataset/export/sft.js';
 import { trl, type TrlMessage, type TrlPreferenceLine } from '../../../src/dataset/export/trl.js';
 import { join } from 'node:path';
 import type { StageRequest } from '../backend.js';
-import type { RunFormat } from './command.js';
+import type { RunFormat, RunSettings } from './command.js';
 import { fromOpenAiRole } from './llama-factory-config.js';
 
 export interface TrlSftLine {
@@ -31,8 +31,10 @@ export function trlPairRow(pair: PreferencePair): TrlPreferenceLine | null {
 }
 
 /** The TRL config of a stage. */
-export function trlConfig(request: StageRequest, dataPath: string, outputDir: string): Record<string, string | number | boolean> {
-  const common = { model_name_or_path: request.model, dataset_path: dataPath, output_dir: outputDir, ...trainingArguments(request) };
+export function trlConfig(request: StageRequest, dataPath: string, outputDir: string, settings: Pick<RunSettings, 'finetuningType'>): Record<string, string | number | boolean> {
+  // LoRA as TRL's ModelConfig names it (use_peft, lora_r, lora_target_modules).
+  const lora: Record<string, string | number | boolean> = settings.finetuningType === 'lora' ? { use_peft: true, lora_r: 8, lora_alpha: 16, lora_target_modules: 'all-linear' } : {};
+  const common = { model_name_or_path: request.model, dataset_path: dataPath, output_dir: outputDir, ...lora, ...trainingArguments(request) };
   if (request.stage === 'sft') return common;
   return { ...common, beta: request.hyperparameters.dpo.beta, loss_type: 'sigmoid' };
 }
@@ -43,8 +45,8 @@ export const trlRunFormat: RunFormat = {
   dataFile: (stage) => `trl-${stage}.jsonl`,
   sftRow: trlSftRow,
   pairRow: trlPairRow,
-  files(request, runDir, outputDir) {
+  files(request, runDir, outputDir, settings) {
     const dataPath = join(runDir, trlRunFormat.dataFile(request.stage));
-    return { config: { file: `${request.stage}.json`, text: JSON.stringify(trlConfig(request, dataPath, outputDir), null, 2) + '\n' }, extra: [] };
+    return { config: { file: `${request.stage}.json`, text: JSON.stringify(trlConfig(request, dataPath, outputDir, settings), null, 2) + '\n' }, extra: [] };
   },
 };

@@ -1,7 +1,8 @@
-// A small 5-field cron parser (minute hour day-of-month month day-of-week, UTC) for INSITU_TRAIN_CRON:
+// A small 5-field cron parser (minute hour day-of-month month day-of-week, UTC) for INSITU_TRAIN_CRON: the config
+// checks the expression with it at start-up, the trainer's policy fires by it. It understands
 // `*`, lists `1,2`, ranges `1-5`, steps `*/15` and `1-10/2`; day-of-week 0-7 (0 and 7 are Sunday). As in Vixie
 // cron, when both day fields are restricted a day matches either of them; when one is `*`, only the other counts.
-import { InsituError } from '../../src/errors.js';
+import { InsituError } from './errors.js';
 
 export class CronError extends InsituError {}
 
