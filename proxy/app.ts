@@ -98,6 +98,7 @@ export function createProxyApp(deps: ProxyAppDeps): RequestListener {
     sendError(res, 500, errorBody('Internal proxy error.', 'server_error', 'internal_error'));
   });
   return (req: IncomingMessage, res: ServerResponse) => {
+    deps.observe?.request(req, res); // every request is counted, whichever handler answers (or refuses) it
     if (req.method === 'POST' && req.url === '/v1/chat/completions') void chat(req, res);
     else app(req, res);
   };
