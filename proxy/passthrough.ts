@@ -5,17 +5,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../src/log.js';
 import { decodeBody } from './completion-reader.js';
 import { errorBody, sendError } from './http-errors.js';
+import type { ProxyObserver } from './observe.js';
 import { DROP_RESPONSE, UpstreamError, type Upstream } from './upstream.js';
 
 /** Error bodies are small; a larger one is cut rather than buffered without bound. */
 const MAX_ERROR_BODY = 64 * 1024;
 
-export function createPassthroughHandler(deps: { upstream: Upstream; logger: Logger; secrets?: string[] }) {
+export function createPassthroughHandler(deps: { upstream: Upstream; logger: Logger; secrets?: string[]; observe?: ProxyObserver }) {
   const secrets = (deps.secrets ?? []).filter((s) => s.length >= 4);
   return async function passThrough(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').replace(/^\/v1/, '');
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    const call = deps.upstream.call(req.method ?? 'GET', path, req.headers, hasBody ? req : undefined);
+    // The upstream call continues the trace as a child of this request's span.
+    const traceHeaders = deps.observe?.passthrough(req, res, path) ?? {};
+    const call = deps.upstream.call(req.method ?? 'GET', path, { ...req.headers, ...traceHeaders }, hasBody ? req : undefined);
     res.on('close', () => {
       if (!res.writableFinished) call.abort();
     });
