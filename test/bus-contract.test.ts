@@ -199,6 +199,38 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+describe('kafka bus on a slow broker', () => {
+  // Every broker answer takes 150 ms: a consumer's post-join round trips (offset fetch, then list offsets)
+  // end well after a publish sent right when subscribe resolved. The group must start from the offsets of
+  // when it subscribed, not from whatever is latest when kafkajs first fetches.
+  let slow: KafkaBroker | undefined;
+  after(async () => {
+    await slow?.stop();
+  });
+  test('a new group without fromBeginning sees a record published the moment subscribe resolved', async () => {
+    slow = await startKafkaBroker({ partitions: 1, rttMs: 150 });
+    const bus = createKafkaBus({
+      brokers: [slow.bootstrap], clientId: 'contract-slow', ssl: false, idempotent: true, replicationFactor: 1, requestTimeoutMs: 5000,
+      consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 400, maxWaitTimeMs: 100, partitionsConsumedConcurrently: 1 },
+      logger: silentLogger,
+    });
+    try {
+      const topic = unique('t');
+      await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+      await bus.publish([{ topic, key: 'k', value: 'old' }]);
+      const got = collector();
+      const sub = await bus.subscribe({ group: unique('g'), topics: [topic], handler: got.handler });
+      await bus.publish([{ topic, key: 'k', value: 'new' }]);
+      await got.waitFor(1);
+      await settle(500);
+      await sub.close();
+      assert.deepEqual(got.records.map((r) => r.value), ['new']);
+    } finally {
+      await bus.close();
+    }
+  });
+});
+
 describe('embedded bus durability', () => {
   test('a restarted bus resumes a group where it committed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'insitu-bus-'));

@@ -88,12 +88,16 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   }
 
   /**
-   * Where each partition of the subscription without a committed offset for the group starts, when the
-   * caller asked for the last N records (kafkajs only knows earliest and latest).
+   * Where each partition of the subscription without a committed offset for the group starts, resolved
+   * before the group is joined. For "only new records", kafkajs would look up the latest offset itself, but
+   * only at its first fetch, after the join: a record published in between (subscribe has resolved, so the
+   * caller may publish) fell before that offset and was never delivered. For the last N records, kafkajs
+   * has no option at all. From the beginning needs nothing: the earliest offset does not move on publish.
    */
   async function startOffsets(sub: SubscribeOptions): Promise<Map<string, string>> {
     const start = new Map<string, string>();
-    if (sub.fromLast === undefined) return start;
+    const fromLast = sub.fromLast ?? (sub.fromBeginning ? undefined : 0);
+    if (fromLast === undefined) return start;
     await connectAdmin();
     const committed = await admin.fetchOffsets({ groupId: sub.group, topics: sub.topics });
     const uncommitted = new Set(committed.flatMap(({ topic, partitions }) => partitions.filter((p) => BigInt(p.offset) < 0n).map((p) => `${topic}/${p.partition}`)));
@@ -101,7 +105,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       for (const { partition, low, high } of await admin.fetchTopicOffsets(topic)) {
         const key = `${topic}/${partition}`;
         if (!uncommitted.has(key)) continue;
-        const from = BigInt(high) - BigInt(Math.max(0, sub.fromLast));
+        const from = BigInt(high) - BigInt(Math.max(0, fromLast));
         start.set(key, String(from > BigInt(low) ? from : BigInt(low)));
       }
     }
@@ -167,9 +171,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         await consumer.disconnect().catch(() => undefined);
         throw new BusError(`could not subscribe ${sub.group}: ${(error as Error).message}`, { retriable: true, cause: error });
       }
-      // Resolve once the group is joined, so "only new records" means new from the caller's point of view.
-      // On the first join, partitions without a committed offset are moved to their start offset: the seek
-      // is registered synchronously in the join event, before kafkajs fetches anything.
+      // Resolve once the group is joined and positioned, so "only new records" means new from the caller's
+      // point of view: on the first join, partitions without a committed offset are moved to the start offset
+      // resolved above; the seek is registered synchronously in the join event, before kafkajs fetches.
       const joined = new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(30_000, c.sessionTimeoutMs * 2));
         const remove = consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
