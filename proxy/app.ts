@@ -6,7 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from '../src/log.js';
 import type { AuthGate } from './auth.js';
 import { createChatHandler, type InflightTracker } from './chat.js';
-import { errorBody, sendError } from './http-errors.js';
+import { errorBody, sendError, sendMethodNotAllowed } from './http-errors.js';
 import { createPassthroughHandler } from './passthrough.js';
 import type { ModelRouter } from './model-router.js';
 import type { ProxyObserver } from './observe.js';
@@ -93,6 +93,16 @@ export function createProxyApp(deps: ProxyAppDeps): RequestListener {
       else res.end();
     });
   });
+  // Insitu's own namespace is never passed upstream: a path not served here is a 404, a served path asked
+  // with another method a 405 naming the allowed ones.
+  const insituRoutes: Record<string, readonly string[]> = { '/v1/insitu/streams/preferences': ['GET', 'HEAD'] };
+  if (deps.explicitFeedback) insituRoutes['/v1/insitu/feedback'] = ['POST'];
+  app.use((req, res, next) => {
+    if (req.path !== '/v1/insitu' && !req.path.startsWith('/v1/insitu/')) return next();
+    const allowed = insituRoutes[req.path];
+    if (allowed) return sendMethodNotAllowed(res, req.method, req.path, allowed);
+    sendError(res, 404, errorBody(`Unknown Insitu route ${req.path.slice(0, 200)}. Insitu serves POST /v1/insitu/feedback, GET /v1/insitu/streams/preferences and GET /v1/insitu/dashboard/{stream,pairs,jobs}.`, 'invalid_request_error', 'unknown_url'));
+  });
   app.all('/v1/{*rest}', (req, res) => void passThrough(req, res));
   app.use((req, res) => {
     sendError(res, 404, errorBody(`Unknown route ${req.method} ${req.path}. Insitu serves /v1/* (OpenAI-compatible), /insitu/ (dashboard), /healthz, /readyz and /metrics.`, 'invalid_request_error', 'unknown_url'));
@@ -102,6 +112,7 @@ export function createProxyApp(deps: ProxyAppDeps): RequestListener {
     sendError(res, 500, errorBody('Internal proxy error.', 'server_error', 'internal_error'));
   });
   return (req: IncomingMessage, res: ServerResponse) => {
+    deps.observe?.request(req, res); // every request is counted, whichever handler answers (or refuses) it
     if (req.method === 'POST' && req.url === '/v1/chat/completions') void chat(req, res);
     else app(req, res);
   };

@@ -100,7 +100,7 @@ export function createChatHandler(deps: ChatHandlerDeps) {
     }
 
     const turnId = newTurnId();
-    const observation = deps.observe?.(req.headers, chat.body);
+    const observation = deps.observe?.exchange(req, chat.body);
     let headersSentAt: number | null = null;
     const stitching = stitcher.resolve(chat.tenant, chat.body.messages, chat.conversationId);
     const forwarded = await rewriteRequest(chat, raw, deps);
@@ -136,7 +136,6 @@ export function createChatHandler(deps: ChatHandlerDeps) {
         upstreamSeconds: fields.firstByteAt === null ? null : (fields.firstByteAt - startedAt) / 1000,
         // A JSON body (or an error) is sent right after the turn is recorded; a stream started earlier.
         firstByteSeconds: fields.endedBy === 'client_abort' ? null : ((headersSentAt ?? now) - startedAt) / 1000,
-        totalSeconds: (now - startedAt) / 1000,
         stream: chat.stream,
       });
       recorder.record(event, observation?.traceHeaders);

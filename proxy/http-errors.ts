@@ -20,6 +20,11 @@ export function sendError(res: ServerResponse, status: number, body: OpenAIError
   res.end(text);
 }
 
+/** 405 with the Allow header (RFC 9110): the path exists, the method does not. */
+export function sendMethodNotAllowed(res: ServerResponse, method: string | undefined, path: string, allowed: readonly string[]): void {
+  sendError(res, 405, errorBody(`Method ${method ?? '?'} is not allowed on ${path}; use ${allowed.join(' or ')}.`, 'invalid_request_error', 'method_not_allowed'), { allow: allowed.join(', ') });
+}
+
 export function sendRequestError(res: ServerResponse, error: RequestError, extraHeaders: Record<string, string> = {}): void {
   sendError(res, error.status, errorBody(error.message, error.type, error.code, error.param), extraHeaders);
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../src/log.js';
 import { decodeBody } from './completion-reader.js';
 import { Transform } from 'node:stream';
 import { bodyTooLarge, declaredLength, errorBody, sendError, sendRequestError } from './http-errors.js';
+import type { ProxyObserver } from './observe.js';
 import { DROP_RESPONSE, UpstreamError, type Upstream } from './upstream.js';
 
 /** Error bodies are small; a larger one is cut rather than buffered without bound. */
@@ -27,7 +28,7 @@ function limitBody(req: IncomingMessage, maxBytes: number, onTooLarge: () => voi
   return req.pipe(limiter);
 }
 
-export function createPassthroughHandler(deps: { upstream: Upstream; logger: Logger; secrets?: string[]; maxBodyBytes: number }) {
+export function createPassthroughHandler(deps: { upstream: Upstream; logger: Logger; secrets?: string[]; maxBodyBytes: number; observe?: ProxyObserver }) {
   const secrets = (deps.secrets ?? []).filter((s) => s.length >= 4);
   return async function passThrough(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').replace(/^\/v1/, '');
@@ -40,7 +41,9 @@ export function createPassthroughHandler(deps: { upstream: Upstream; logger: Log
       tooLarge = true;
       call.abort();
     });
-    const call = deps.upstream.call(req.method ?? 'GET', path, req.headers, body);
+    // The upstream call continues the trace as a child of this request's span.
+    const traceHeaders = deps.observe?.passthrough(req, res, path) ?? {};
+    const call = deps.upstream.call(req.method ?? 'GET', path, { ...req.headers, ...traceHeaders }, body);
     res.on('close', () => {
       if (!res.writableFinished) call.abort();
     });

@@ -181,6 +181,46 @@ function busContract(name: string, open: () => Promise<Bus>) {
       }
     });
 
+    test('a new group with fromLast starts at the last N records of each partition, then follows new ones', async () => {
+      const topic = unique('t');
+      await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+      await bus.publish([1, 2, 3, 4, 5].map((i) => ({ topic, key: 'k', value: `old-${i}` })));
+      const got = collector();
+      const sub = await bus.subscribe({ group: unique('g'), topics: [topic], fromLast: 2, fromBeginning: true, ephemeral: true, handler: got.handler });
+      await bus.publish([{ topic, key: 'k', value: 'new' }]);
+      await got.waitFor(3);
+      await settle(200);
+      await sub.close();
+      assert.deepEqual(got.records.map((r) => r.value), ['old-4', 'old-5', 'new']);
+
+      // More asked for than retained: everything there is.
+      const all = collector();
+      const allSub = await bus.subscribe({ group: unique('g'), topics: [topic], fromLast: 100, handler: all.handler });
+      await all.waitFor(6);
+      await settle(200);
+      await allSub.close();
+      assert.deepEqual(all.records.map((r) => r.value), ['old-1', 'old-2', 'old-3', 'old-4', 'old-5', 'new']);
+    });
+
+    test('fromLast applies only where the group has no committed offset: a group resumes where it was', async () => {
+      const topic = unique('t');
+      await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+      const group = unique('g');
+      await bus.publish([1, 2].map((i) => ({ topic, key: 'k', value: String(i) })));
+      const first = collector();
+      let sub = await bus.subscribe({ group, topics: [topic], fromBeginning: true, handler: first.handler });
+      await first.waitFor(2);
+      await settle(200); // let the commit land
+      await sub.close();
+      await bus.publish([3, 4, 5].map((i) => ({ topic, key: 'k', value: String(i) })));
+      const second = collector();
+      sub = await bus.subscribe({ group, topics: [topic], fromLast: 1, handler: second.handler });
+      await second.waitFor(3);
+      await settle(200);
+      await sub.close();
+      assert.deepEqual(second.records.map((r) => r.value), ['3', '4', '5']);
+    });
+
     test('ping succeeds while the bus is up', async () => {
       await bus.ping();
     });
@@ -212,6 +252,38 @@ busContract('kafka', async () => {
 after(async () => {
   await broker?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('kafka bus on a slow broker', () => {
+  // Every broker answer takes 150 ms: a consumer's post-join round trips (offset fetch, then list offsets)
+  // end well after a publish sent right when subscribe resolved. The group must start from the offsets of
+  // when it subscribed, not from whatever is latest when kafkajs first fetches.
+  let slow: KafkaBroker | undefined;
+  after(async () => {
+    await slow?.stop();
+  });
+  test('a new group without fromBeginning sees a record published the moment subscribe resolved', async () => {
+    slow = await startKafkaBroker({ partitions: 1, rttMs: 150 });
+    const bus = createKafkaBus({
+      brokers: [slow.bootstrap], clientId: 'contract-slow', ssl: false, idempotent: true, replicationFactor: 1, requestTimeoutMs: 5000,
+      consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 400, maxWaitTimeMs: 100, partitionsConsumedConcurrently: 1 },
+      logger: silentLogger,
+    });
+    try {
+      const topic = unique('t');
+      await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+      await bus.publish([{ topic, key: 'k', value: 'old' }]);
+      const got = collector();
+      const sub = await bus.subscribe({ group: unique('g'), topics: [topic], handler: got.handler });
+      await bus.publish([{ topic, key: 'k', value: 'new' }]);
+      await got.waitFor(1);
+      await settle(500);
+      await sub.close();
+      assert.deepEqual(got.records.map((r) => r.value), ['new']);
+    } finally {
+      await bus.close();
+    }
+  });
 });
 
 describe('embedded bus durability', () => {

@@ -312,6 +312,34 @@ describe('other routes', () => {
     assert.equal(body.status, 'ready');
     assert.equal(body.bus.kind, 'embedded');
   });
+  test("Insitu's own /v1/insitu/ paths: unknown ones are a 404 (never forwarded), a wrong method a 405 with Allow", async () => {
+    const expectError = async (res: Response, status: number, code: string) => {
+      assert.equal(res.status, status);
+      const body = (await res.json()) as { error: { message: string; type: string; code: string } };
+      assert.equal(body.error.type, 'invalid_request_error');
+      assert.equal(body.error.code, code);
+      assert.ok(body.error.message.length > 0);
+    };
+    for (const [method, path] of [['GET', '/insitu/nope'], ['POST', '/insitu/feedbacks'], ['GET', '/insitu'], ['GET', '/insitu/dashboard/nope'], ['DELETE', '/insitu/streams']] as const) {
+      await expectError(await fetch(`${insitu.baseURL}${path}`, { method }), 404, 'unknown_url');
+    }
+    assert.equal(sim.requests.length, 0, 'nothing under /v1/insitu/ goes upstream');
+    for (const [method, path, allow] of [
+      ['GET', '/insitu/feedback', 'POST'],
+      ['PUT', '/insitu/feedback', 'POST'],
+      ['POST', '/insitu/streams/preferences', 'GET, HEAD'],
+      ['DELETE', '/insitu/dashboard/jobs', 'GET, HEAD'],
+      ['POST', '/insitu/dashboard/stream', 'GET, HEAD'],
+    ] as const) {
+      const res = await fetch(`${insitu.baseURL}${path}`, { method });
+      assert.equal(res.headers.get('allow'), allow, `${method} ${path}`);
+      await expectError(res, 405, 'method_not_allowed');
+    }
+    const page = await fetch(`${insitu.proxy.url}/insitu/`, { method: 'POST' });
+    assert.equal(page.headers.get('allow'), 'GET, HEAD');
+    await expectError(page, 405, 'method_not_allowed');
+  });
+
   test('an unknown route outside /v1 gets an OpenAI-style 404', async () => {
     const res = await fetch(`${insitu.proxy.url}/nope`);
     assert.equal(res.status, 404);

@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import { createKeyStore } from '../src/auth/key-store.js';
 import { context, propagation, trace, SpanKind } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -155,6 +157,56 @@ describe('GET /metrics and the ops endpoints', () => {
       assert.ok(!text.includes('Explain DNS'));
     } finally {
       await detector.close();
+      await insitu.close();
+      await sim.close();
+    }
+  });
+
+  test('every request is counted by route, status and model: refusals (401, 400, 413, 503) and pass-through routes too', async () => {
+    const sim = await startSimUpstream();
+    const insitu = await startInsitu({ INSITU_UPSTREAM_URL: sim.url, INSITU_UPSTREAM_API_KEY: 'sk-upstream-metrics', INSITU_AUTH: 'keys', INSITU_MAX_BODY: '4096', INSITU_MAX_INFLIGHT: '1' }).catch(async (error) => {
+      await sim.close();
+      throw error;
+    });
+    try {
+      const { key } = await createKeyStore(insitu.runtime.state).create({ tenant: `metrics-${randomBytes(4).toString('hex')}` });
+      const client = new OpenAI({ baseURL: insitu.baseURL, apiKey: key, maxRetries: 0 });
+      const stranger = new OpenAI({ baseURL: insitu.baseURL, apiKey: 'isk_not-a-key', maxRetries: 0 });
+      await assert.rejects(stranger.chat.completions.create({ model: 'm-count', messages: [{ role: 'user', content: 'hi' }] }), OpenAI.AuthenticationError);
+      await assert.rejects(stranger.models.list(), OpenAI.AuthenticationError);
+      await assert.rejects(client.chat.completions.create({ model: 'm-count', messages: 'not a list' as never }), OpenAI.BadRequestError);
+      await assert.rejects(client.chat.completions.create({ model: 'm-count', messages: [{ role: 'user', content: 'x'.repeat(8000) }] }), (e: unknown) => e instanceof OpenAI.APIError && e.status === 413);
+      assert.ok((await client.models.list()).data.length > 0);
+      await client.embeddings.create({ model: 'e-count', input: 'hello' });
+      await client.chat.completions.create({ model: 'm-count', messages: [{ role: 'user', content: 'hello' }] });
+      // A hanging chat holds the only in-flight slot: the next is shed with 503; then its client gives up.
+      sim.enqueue({ kind: 'hang' });
+      const forwarded = sim.requests.length;
+      const giveUp = new AbortController();
+      const hanging = client.chat.completions.create({ model: 'm-count', messages: [{ role: 'user', content: 'slow' }] }, { signal: giveUp.signal });
+      for (let i = 0; i < 200 && sim.requests.length === forwarded; i++) await settle(20);
+      await assert.rejects(client.chat.completions.create({ model: 'm-count', messages: [{ role: 'user', content: 'shed' }] }), (e: unknown) => e instanceof OpenAI.APIError && e.status === 503);
+      giveUp.abort();
+      await assert.rejects(hanging);
+
+      let text = '';
+      for (let i = 0; i < 100; i++) {
+        text = await (await fetch(`${insitu.proxy.url}/metrics`)).text();
+        if (sample(text, 'insitu_proxy_requests_total', { route: 'chat', status: 'client_abort' }) !== undefined) break;
+        await settle(50);
+      }
+      assert.equal(sample(text, 'insitu_proxy_requests_total', { route: 'chat', status: 'client_abort', model: 'm-count' }), 1);
+      assert.equal(sample(text, 'insitu_proxy_requests_total', { route: 'chat', status: '401', model: 'unknown' }), 1, text);
+      assert.equal(sample(text, 'insitu_proxy_requests_total', { route: 'passthrough', status: '401', model: 'unknown' }), 1);
+      assert.equal(sample(text, 'insitu_proxy_requests_total', { route: 'chat', status: '400', model: 'unknown' }), 1);
+      assert.equal(sample(text, 'insitu_proxy_requests_total', { route: 'chat', status: '413', model: 'unknown' }), 1);
+      assert.equal(sample(text, 'insitu_proxy_requests_total', { route: 'chat', status: '503', model: 'unknown' }), 1);
+      assert.equal(sample(text, 'insitu_proxy_requests_total', { route: 'passthrough', status: '200', model: 'unknown' }), 2, 'models.list and embeddings');
+      assert.equal(sample(text, 'insitu_proxy_requests_total', { route: 'chat', status: '200', model: 'm-count' }), 1);
+      assert.equal(sample(text, 'insitu_proxy_request_duration_seconds_count', { route: 'passthrough', status: '200', model: 'unknown' }), 2);
+      assert.equal(sample(text, 'insitu_proxy_request_duration_seconds_count', { route: 'chat', status: '401', model: 'unknown' }), 1);
+      assert.ok(!text.includes(key) && !text.includes('isk_not-a-key'), 'no key in a label');
+    } finally {
       await insitu.close();
       await sim.close();
     }

@@ -1,14 +1,14 @@
-// One bus subscription per proxy process feeds the dashboard. Why not one subscription per browser tab (as the
-// preference stream does): the bus has no "last N records", so every tab would replay the retained topics to
-// fill its panels, and each tab would cost a consumer on the bus. Instead one ephemeral subscription, started
-// on the first dashboard request, replays the retained topics once into bounded ring buffers (the last 500
-// events of each topic) and then follows them; every tab gets a backfill from the rings and its live events
-// from the same subscription, fanned out in memory. Closed with the proxy.
+// One bus subscription per proxy process feeds the dashboard, rather than one per browser tab (as the
+// preference stream does): each tab would cost a consumer on the bus. One ephemeral subscription, started on
+// the first dashboard request, reads only the last ringSize records of each partition (fromLast, so opening
+// the dashboard on a large retained topic reads 500 records per partition, not the topic) into bounded ring
+// buffers (the last 500 events of each topic) and then follows them; every tab gets a backfill from the rings
+// and its live events from the same subscription, fanned out in memory. Closed with the proxy.
 import { randomBytes } from 'node:crypto';
 import type { Bus, DeliveredRecord, Subscription } from '../../src/bus/types.js';
 import type { Logger } from '../../src/log.js';
 import { TOPICS } from '../../src/topics.js';
-import { DashboardStore } from './store.js';
+import { DEFAULT_RING_SIZE, DashboardStore } from './store.js';
 import { turnRow, type DashboardEvent } from './views.js';
 
 export type Listener = (event: DashboardEvent) => void;
@@ -75,7 +75,7 @@ export function createDashboardHub(deps: { bus: Bus; logger: Logger; ringSize?: 
         .subscribe({
           group: `insitu.dashboard-${randomBytes(6).toString('hex')}`,
           topics: [TOPICS.turns, TOPICS.feedback, TOPICS.preferences, TOPICS.training],
-          fromBeginning: true, // the retained topics fill the rings once; the rings keep only the newest
+          fromLast: deps.ringSize ?? DEFAULT_RING_SIZE, // what the rings can hold, no more
           ephemeral: true,
           handler: deliver,
         })

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestError } from '../../src/errors.js';
 import type { Bus } from '../../src/bus/types.js';
 import type { Logger } from '../../src/log.js';
-import { errorBody, sendError, sendRequestError } from '../http-errors.js';
+import { errorBody, sendError, sendMethodNotAllowed, sendRequestError } from '../http-errors.js';
 import { createDashboardHub } from './hub.js';
 import { readPairQuery } from './query.js';
 import { createStaticFiles } from './static-files.js';
@@ -12,6 +12,8 @@ import { createDashboardStream } from './stream.js';
 
 export const DASHBOARD_PAGE = '/insitu/';
 export const DASHBOARD_API = '/v1/insitu/dashboard/';
+const API_ROUTES = new Set(['stream', 'pairs', 'jobs']);
+const READ_METHODS = ['GET', 'HEAD'] as const;
 
 export interface Dashboard {
   /** Serves /insitu, /insitu/* and /v1/insitu/dashboard/*; calls next() for anything else. */
@@ -50,25 +52,21 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const route = url.pathname.slice(DASHBOARD_API.length);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      throw new RequestError(405, `Method ${req.method} is not allowed on ${url.pathname}; use GET.`, 'invalid_request_error', 'method_not_allowed');
-    }
+    if (!API_ROUTES.has(route)) throw new RequestError(404, `Unknown dashboard route ${url.pathname.slice(0, 200)}: use stream, pairs or jobs.`, 'invalid_request_error', 'unknown_url');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendMethodNotAllowed(res, req.method, url.pathname, READ_METHODS);
     if (route === 'stream') return stream.handle(req, res, url);
     if (route === 'pairs') {
       const query = readPairQuery(url.searchParams);
       await ready();
       return sendJson(res, hub.store.pairs(query));
     }
-    if (route === 'jobs') {
-      await ready();
-      const data = hub.store.jobs();
-      return sendJson(res, { object: 'list', data, total: data.length });
-    }
-    throw new RequestError(404, `Unknown dashboard route ${url.pathname}: use stream, pairs or jobs.`, 'invalid_request_error', 'unknown_url');
+    await ready(); // jobs
+    const data = hub.store.jobs();
+    return sendJson(res, { object: 'list', data, total: data.length });
   }
 
   async function page(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new RequestError(405, `Method ${req.method} is not allowed on the dashboard; use GET.`, 'invalid_request_error', 'method_not_allowed');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendMethodNotAllowed(res, req.method, url.pathname, READ_METHODS);
     if (url.pathname === '/insitu') {
       res.writeHead(308, { location: DASHBOARD_PAGE });
       return void res.end();

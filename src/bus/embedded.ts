@@ -154,7 +154,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
       const part = openTopic(topic, options.defaultPartitions).partitions[partition]!;
       const key = `${topic}/${partition}`;
       if (state.offsets[key] === undefined) {
-        state.offsets[key] = subscription.fromBeginning ? 0 : fstatSync(part.fd).size;
+        state.offsets[key] = subscription.fromLast !== undefined ? startOfLast(part.fd, subscription.fromLast) : subscription.fromBeginning ? 0 : fstatSync(part.fd).size;
         commit(group, state);
       }
       const loop = (async () => {
@@ -302,6 +302,26 @@ function createSlots(limit: number) {
       }
     },
   };
+}
+
+/** The offset (byte position) of the first of the last `n` complete lines of a partition file. */
+function startOfLast(fd: number, n: number): number {
+  const size = fstatSync(fd).size;
+  if (n <= 0) return size; // like a group starting with new records only
+  const chunk = Buffer.allocUnsafe(64 * 1024);
+  let newlines = 0;
+  // Reading backwards, the (n+1)-th newline from the end closes the line before the first of the last n
+  // lines; the newline that ends the last complete line is the first one met (a partial line has none).
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - chunk.length);
+    const read = readSync(fd, chunk, 0, end - start, start);
+    for (let i = read - 1; i >= 0; i--) {
+      if (chunk[i] !== 10) continue;
+      if (++newlines === n + 1) return start + i + 1;
+    }
+    end = start;
+  }
+  return 0;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

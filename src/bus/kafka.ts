@@ -87,6 +87,31 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     if (p) await p.disconnect().catch(() => undefined);
   }
 
+  /**
+   * Where each partition of the subscription without a committed offset for the group starts, resolved
+   * before the group is joined. For "only new records", kafkajs would look up the latest offset itself, but
+   * only at its first fetch, after the join: a record published in between (subscribe has resolved, so the
+   * caller may publish) fell before that offset and was never delivered. For the last N records, kafkajs
+   * has no option at all. From the beginning needs nothing: the earliest offset does not move on publish.
+   */
+  async function startOffsets(sub: SubscribeOptions): Promise<Map<string, string>> {
+    const start = new Map<string, string>();
+    const fromLast = sub.fromLast ?? (sub.fromBeginning ? undefined : 0);
+    if (fromLast === undefined) return start;
+    await connectAdmin();
+    const committed = await admin.fetchOffsets({ groupId: sub.group, topics: sub.topics });
+    const uncommitted = new Set(committed.flatMap(({ topic, partitions }) => partitions.filter((p) => BigInt(p.offset) < 0n).map((p) => `${topic}/${p.partition}`)));
+    for (const topic of sub.topics) {
+      for (const { partition, low, high } of await admin.fetchTopicOffsets(topic)) {
+        const key = `${topic}/${partition}`;
+        if (!uncommitted.has(key)) continue;
+        const from = BigInt(high) - BigInt(Math.max(0, fromLast));
+        start.set(key, String(from > BigInt(low) ? from : BigInt(low)));
+      }
+    }
+    return start;
+  }
+
   return {
     kind: 'kafka',
     async ensureTopics(topics: TopicSpec[]) {
@@ -138,13 +163,28 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
       });
       await consumer.connect();
-      await consumer.subscribe({ topics: sub.topics, fromBeginning: sub.fromBeginning ?? false });
-      // Resolve once the group is joined, so "only new records" means new from the caller's point of view.
+      let start: Map<string, string>;
+      try {
+        await consumer.subscribe({ topics: sub.topics, fromBeginning: sub.fromBeginning ?? false });
+        start = await startOffsets(sub);
+      } catch (error) {
+        await consumer.disconnect().catch(() => undefined);
+        throw new BusError(`could not subscribe ${sub.group}: ${(error as Error).message}`, { retriable: true, cause: error });
+      }
+      // Resolve once the group is joined and positioned, so "only new records" means new from the caller's
+      // point of view: on the first join, partitions without a committed offset are moved to the start offset
+      // resolved above; the seek is registered synchronously in the join event, before kafkajs fetches.
       const joined = new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(30_000, c.sessionTimeoutMs * 2));
-        const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
+        const remove = consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
           clearTimeout(timer);
           remove();
+          for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+            for (const partition of partitions) {
+              const offset = start.get(`${topic}/${partition}`);
+              if (offset !== undefined) consumer.seek({ topic, partition, offset });
+            }
+          }
           resolve();
         });
       });

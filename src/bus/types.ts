@@ -30,6 +30,12 @@ export interface SubscribeOptions {
   topics: string[];
   /** Where a group with no committed offset starts: the beginning or only new records (default). */
   fromBeginning?: boolean;
+  /**
+   * Where a group with no committed offset starts, overriding fromBeginning: the last N records of each
+   * partition as it is when subscribing, then everything new. For taps that show recent history (the
+   * dashboard) without replaying a whole retained topic.
+   */
+  fromLast?: number;
   handler: BatchHandler;
   /** Do not keep committed offsets (a tap): the embedded bus writes no group file. */
   ephemeral?: boolean;

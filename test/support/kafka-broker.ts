@@ -60,8 +60,9 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /** Spawns one launcher; resolves with the child once it printed BOOTSTRAP=. */
-function launch(port: number, partitions: number): Promise<{ child: ChildProcess; bootstrap: string }> {
-  const child = spawn('python3', [launcherPath(), '--proxy', '--port', String(port), '--default-partitions', String(partitions)], {
+function launch(port: number, partitions: number, rttMs?: number): Promise<{ child: ChildProcess; bootstrap: string }> {
+  const rtt = rttMs ? ['--rtt', String(rttMs)] : [];
+  const child = spawn('python3', [launcherPath(), '--proxy', '--port', String(port), '--default-partitions', String(partitions), ...rtt], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
@@ -110,14 +111,15 @@ function launch(port: number, partitions: number): Promise<{ child: ChildProcess
   });
 }
 
-export async function startKafkaBroker(options: { port?: number; partitions?: number } = {}): Promise<KafkaBroker> {
+/** rttMs: every broker answer is delayed this long (librdkafka mock RTT), to widen races between clients. */
+export async function startKafkaBroker(options: { port?: number; partitions?: number; rttMs?: number } = {}): Promise<KafkaBroker> {
   const partitions = options.partitions ?? 1;
   let port = options.port ?? (await freePort());
   let launched: Awaited<ReturnType<typeof launch>> | undefined;
   // A port picked by freePort() can be taken before the launcher binds it: then try another one.
   for (let attempt = 0; !launched; attempt++) {
     try {
-      launched = await launch(port, partitions);
+      launched = await launch(port, partitions, options.rttMs);
     } catch (err) {
       if (options.port !== undefined || attempt >= 2) throw err;
       port = await freePort();
@@ -148,7 +150,7 @@ export async function startKafkaBroker(options: { port?: number; partitions?: nu
       let lastError: unknown;
       for (let attempt = 0; attempt < 5; attempt++) {
         try {
-          child = (await launch(port, partitions)).child;
+          child = (await launch(port, partitions, options.rttMs)).child;
           return;
         } catch (err) {
           lastError = err;
