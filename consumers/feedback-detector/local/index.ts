@@ -4,7 +4,12 @@
 // confidence, evidence -> side labels (intent, domain, state, summary).
 import type { Detection, DetectionInput, Detector } from '../detector.js';
 import { compileCues, matchCues, type CompiledCue } from './cues.js';
+import { DE_CUES } from './lexicon-de.js';
 import { EN_CUES } from './lexicon-en.js';
+import { ES_CUES } from './lexicon-es.js';
+import { FR_CUES } from './lexicon-fr.js';
+import { IT_CUES } from './lexicon-it.js';
+import { PT_CUES } from './lexicon-pt.js';
 import { INTL_CUES } from './lexicon-intl.js';
 import { ZH_CUES } from './lexicon-zh.js';
 import { measureRepetition, previousUserMessage } from './repetition.js';
@@ -41,6 +46,13 @@ interface Config {
 }
 
 const DEFAULT_CUES: CompiledCue[] = [
+  // other languages first, so their idioms claim their spans before English words inside them ("ya" in "ya
+  // funciona"); each runs only when its language is plausible (languages.ts), which English text rarely is
+  ...compileCues(DE_CUES, 'de'),
+  ...compileCues(FR_CUES, 'fr'),
+  ...compileCues(ES_CUES, 'es'),
+  ...compileCues(PT_CUES, 'pt'),
+  ...compileCues(IT_CUES, 'it'),
   ...compileCues(EN_CUES, 'en'),
   ...compileCues(ZH_CUES, 'zh'),
   ...compileCues(INTL_CUES, 'any'),

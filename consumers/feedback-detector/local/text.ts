@@ -1,6 +1,7 @@
 // Text preparation for the local detector: a length-preserving normalisation (so every offset found in the
 // normalised text is also an offset into the user's original message) and a split into clauses, the unit
 // that negation and contrast ("thanks, but ...") work on.
+import { contrastMarkers, plausibleLanguages } from './languages.js';
 
 export type Script = 'latin' | 'cjk' | 'mixed' | 'none';
 
@@ -22,6 +23,10 @@ export interface PreparedText {
   hasCjk: boolean;
   /** Letters outside ASCII and CJK ideographs (accented Latin, Cyrillic, kana, Hangul, Arabic ...). */
   hasOther: boolean;
+  /** Some character is outside ASCII. */
+  nonAscii: boolean;
+  /** Bit set of the languages the text plausibly is in (languages.ts); a cue runs only when its bit is set. */
+  langs: number;
 }
 
 const CJK_RE = /[\u3400-\u9fff\uf900-\ufaff]/;
@@ -32,9 +37,9 @@ const OTHER_LETTER_RE = /[\u00c0-\u024f\u0370-\u06ff\u2600-\u27bf\u3040-\u30ff\u
 const ASCII_ONLY_RE = /^[\x00-\x7f]*$/;
 
 /** Lower-case and fold look-alike characters without ever changing the string's length. */
-export function normalizeText(s: string): string {
+export function normalizeText(s: string, asciiOnly = ASCII_ONLY_RE.test(s)): string {
   // plain ASCII (most turns): the built-in lower-casing is length-preserving there and far cheaper
-  if (ASCII_ONLY_RE.test(s)) return s.toLowerCase();
+  if (asciiOnly) return s.toLowerCase();
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const code = s.charCodeAt(i);
@@ -65,7 +70,7 @@ const BREAK_CHARS = new Set([',', '.', '!', '?', ';', ':', '\n', '。', '、', '
 // Contrast markers start a new clause that is flagged afterContrast. (不但 "not only" is not a contrast.)
 const CONTRAST_RE = /\b(?:but|however|though|although|except|nevertheless)\b|但是|(?<!不)但|不过|可是|然而/g;
 
-export function splitClauses(norm: string): Clause[] {
+export function splitClauses(norm: string, moreContrast: readonly RegExp[] = []): Clause[] {
   const cuts: { at: number; contrast: boolean }[] = [{ at: 0, contrast: false }];
   for (let i = 0; i < norm.length; i++) {
     const ch = norm[i] as string;
@@ -75,6 +80,10 @@ export function splitClauses(norm: string): Clause[] {
   }
   CONTRAST_RE.lastIndex = 0;
   for (let m = CONTRAST_RE.exec(norm); m; m = CONTRAST_RE.exec(norm)) cuts.push({ at: m.index, contrast: true });
+  for (const re of moreContrast) {
+    re.lastIndex = 0;
+    for (let m = re.exec(norm); m; m = re.exec(norm)) cuts.push({ at: m.index, contrast: true });
+  }
   cuts.sort((a, b) => a.at - b.at || Number(a.contrast) - Number(b.contrast));
   const clauses: Clause[] = [];
   let pendingContrast = false;
@@ -108,12 +117,14 @@ function isSpaceOrBreak(ch: string): boolean {
 }
 
 export function prepareText(original: string): PreparedText {
-  const norm = normalizeText(original);
+  const nonAscii = !ASCII_ONLY_RE.test(original);
+  const norm = normalizeText(original, !nonAscii);
   const hasCjk = CJK_RE.test(norm);
   const hasLatin = LATIN_RE.test(norm);
   const script: Script = hasCjk && hasLatin ? 'mixed' : hasCjk ? 'cjk' : hasLatin ? 'latin' : 'none';
   const hasOther = OTHER_LETTER_RE.test(norm);
-  return { original, norm, clauses: splitClauses(norm), script, hasLatin, hasCjk, hasOther };
+  const langs = plausibleLanguages(norm, { hasLatin, hasCjk, hasOther, nonAscii });
+  return { original, norm, clauses: splitClauses(norm, contrastMarkers(langs)), script, hasLatin, hasCjk, hasOther, nonAscii, langs };
 }
 
 /** Index of the clause holding offset `at`, or -1. */

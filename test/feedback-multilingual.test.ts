@@ -1,0 +1,156 @@
+// The local detector in languages other than English and Chinese: per language a satisfied follow-up, a
+// dissatisfied one, a negated cue, and politeness that is not praise; plus language gating (English text
+// runs no other lexicon) and evidence spans that are verbatim pieces of what the user wrote. Pure, no I/O.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { DsatRubric, SatRubric } from '../src/feedback/rubrics.js';
+import { detectLocally, type LocalDetection } from '../consumers/feedback-detector/local/index.js';
+import { languageBit, type Language } from '../consumers/feedback-detector/local/languages.js';
+import { prepareText } from '../consumers/feedback-detector/local/text.js';
+
+const RESPONSE = 'Here is the summary of the article you sent, in five paragraphs.';
+
+function judge(followUp: string): LocalDetection {
+  const d = detectLocally({ history: [{ role: 'user', content: 'Summarize this article.' }], response: RESPONSE, followUp });
+  if (d.evidence !== null) assert.ok(followUp.includes(d.evidence), `evidence ${JSON.stringify(d.evidence)} is a span of ${JSON.stringify(followUp)}`);
+  return d;
+}
+
+function expectSat(followUp: string, rubric: SatRubric): void {
+  const d = judge(followUp);
+  assert.equal(d.polarity, 'SAT', `${followUp}: ${d.polarity} ${d.cues.join('; ')}`);
+  assert.ok(d.satisfaction.includes(rubric), `${followUp}: ${d.satisfaction.join(',')} lacks ${rubric}`);
+  assert.ok(d.evidence !== null && d.evidence.length > 0);
+}
+
+function expectDsat(followUp: string, rubric: DsatRubric): void {
+  const d = judge(followUp);
+  assert.equal(d.polarity, 'DSAT', `${followUp}: ${d.polarity} ${d.cues.join('; ')}`);
+  assert.ok(d.dissatisfaction.includes(rubric), `${followUp}: ${d.dissatisfaction.join(',')} lacks ${rubric}`);
+}
+
+function expectNone(followUp: string): void {
+  const d = judge(followUp);
+  assert.equal(d.polarity, 'NONE', `${followUp}: ${d.polarity} ${d.cues.join('; ')}`);
+}
+
+interface LanguageCases {
+  lang: Language;
+  sat: [string, SatRubric][];
+  dsat: [string, DsatRubric][];
+  /** A negated positive cue reads as dissatisfaction. */
+  negated: [string, DsatRubric][];
+  /** An idiom holding a negator that is positive as a whole. */
+  idiom: [string, SatRubric];
+  /** Thanks followed by a complaint. */
+  polite: [string, DsatRubric];
+  /** A request that mentions no feedback at all. */
+  neutral: string;
+}
+
+const CASES: LanguageCases[] = [
+  {
+    lang: 'de',
+    sat: [['Vielen Dank, das hat mir sehr geholfen!', 'gratitude'], ['Perfekt, genau das wollte ich.', 'praise'], ['Ok, verstanden.', 'acknowledgment'], ['Jetzt funktioniert es!', 'compliance'], ['Das wusste ich nicht, interessant.', 'learning']],
+    dsat: [['Das ist falsch.', 'factual_error'], ['Das ist nicht das, was ich gefragt habe.', 'ignored'], ['Zu lang, bitte kürzer.', 'style'], ['Kannst du das genauer erklären? Mehr Details bitte.', 'insufficient_detail'], ['Vergiss es.', 'no_engagement'], ['Das ist nutzlos.', 'negative_feedback']],
+    negated: [['Das ist nicht gut.', 'negative_feedback'], ['Das hilft mir nicht.', 'negative_feedback']],
+    idiom: ['Nicht schlecht!', 'praise'],
+    polite: ['Danke, aber das ist falsch.', 'factual_error'],
+    neutral: 'Schreib mir eine E-Mail an meinen Chef über den Urlaub.',
+  },
+  {
+    lang: 'fr',
+    sat: [['Merci beaucoup, c\'est parfait !', 'praise'], ['Merci infiniment pour ton aide', 'gratitude'], ['Ah d\'accord, je ne savais pas.', 'learning'], ['Ça marche maintenant, merci', 'compliance']],
+    dsat: [['C\'est faux.', 'factual_error'], ['Ce n\'est pas ce que j\'ai demandé.', 'ignored'], ['Trop long, plus court s\'il te plaît.', 'style'], ['Réécris-le, encore une fois', 'revision'], ['Laisse tomber.', 'no_engagement'], ['C\'est nul.', 'negative_feedback']],
+    negated: [['Ce n\'est pas utile.', 'negative_feedback'], ['Ça ne marche pas.', 'negative_feedback']],
+    idiom: ['Pas mal du tout !', 'praise'],
+    polite: ['Merci, mais c\'est faux.', 'factual_error'],
+    neutral: 'Peux-tu écrire un poème sur la mer ?',
+  },
+  {
+    lang: 'es',
+    sat: [['¡Muchas gracias, perfecto!', 'praise'], ['Muchas gracias por tu ayuda', 'gratitude'], ['Ya funciona, gracias', 'compliance'], ['No lo sabía, interesante.', 'learning']],
+    dsat: [['Eso está mal.', 'factual_error'], ['No es lo que pregunté.', 'ignored'], ['Demasiado largo, más corto por favor.', 'style'], ['Necesito más detalles y un ejemplo.', 'insufficient_detail'], ['Olvídalo.', 'no_engagement'], ['Es inútil.', 'negative_feedback']],
+    negated: [['No es muy útil.', 'negative_feedback'], ['No funciona.', 'negative_feedback']],
+    idiom: ['No está nada mal.', 'praise'],
+    polite: ['Gracias, pero está mal.', 'factual_error'],
+    neutral: 'Escribe un correo para mi jefe sobre las vacaciones.',
+  },
+  {
+    lang: 'pt',
+    sat: [['Muito obrigado, funcionou!', 'compliance'], ['Perfeito, adorei!', 'praise'], ['Muito obrigada pela ajuda', 'gratitude'], ['Entendi, faz sentido.', 'acknowledgment']],
+    dsat: [['Isso está errado.', 'factual_error'], ['Não foi o que eu pedi.', 'ignored'], ['Muito longo, mais curto por favor.', 'style'], ['Esquece.', 'no_engagement'], ['Tente de novo.', 'revision']],
+    negated: [['Não ajudou.', 'negative_feedback'], ['Não está bom.', 'negative_feedback']],
+    idiom: ['Nada mal!', 'praise'],
+    polite: ['Obrigado, mas está errado.', 'factual_error'],
+    neutral: 'Escreva um e-mail para o meu chefe sobre as férias.',
+  },
+  {
+    lang: 'it',
+    sat: [['Grazie mille, perfetto!', 'praise'], ['Ti ringrazio, molto utile', 'gratitude'], ['Ora funziona, grazie', 'compliance'], ['Non lo sapevo, interessante.', 'learning']],
+    dsat: [['È sbagliato.', 'factual_error'], ['Non è quello che ho chiesto.', 'ignored'], ['Troppo lungo, più breve per favore.', 'style'], ['Lascia perdere.', 'no_engagement'], ['Riprova.', 'revision']],
+    negated: [['Non è utile.', 'negative_feedback'], ['Non funziona.', 'negative_feedback']],
+    idiom: ['Niente male!', 'praise'],
+    polite: ['Grazie, ma è sbagliato.', 'factual_error'],
+    neutral: 'Scrivi una email al mio capo sulle ferie.',
+  },
+];
+
+describe('local detector: other languages', () => {
+  for (const c of CASES) {
+    describe(c.lang, () => {
+      it('reads satisfaction', () => {
+        for (const [text, rubric] of c.sat) expectSat(text, rubric);
+      });
+      it('reads dissatisfaction', () => {
+        for (const [text, rubric] of c.dsat) expectDsat(text, rubric);
+      });
+      it('turns a negated positive cue into dissatisfaction', () => {
+        for (const [text, rubric] of c.negated) expectDsat(text, rubric);
+      });
+      it('reads an idiom with a negator inside as a whole', () => {
+        expectSat(c.idiom[0], c.idiom[1]);
+      });
+      it('does not count thanks before a complaint as praise', () => {
+        expectDsat(c.polite[0], c.polite[1]);
+      });
+      it('finds nothing in a plain request, and recognises the language', () => {
+        expectNone(c.neutral);
+        assert.ok(prepareText(c.neutral.toLowerCase()).langs & languageBit(c.lang), `${c.lang} is plausible for ${c.neutral}`);
+      });
+    });
+  }
+});
+
+describe('local detector: language gating', () => {
+  const ENGLISH = [
+    'Thanks, that is perfect!',
+    'No, that is wrong. I asked for the weather in Paris.',
+    'Can you make it shorter and use bullet points?',
+    'Not bad, thank you',
+    'Please book a table for two at 7 pm on Friday.',
+  ];
+  it('runs no other lexicon on English text', () => {
+    const others = ['de', 'fr', 'es', 'pt', 'it', 'ru', 'ja', 'ko', 'tr', 'pl', 'nl', 'id', 'vi', 'ar'] as const;
+    for (const text of ENGLISH) {
+      const langs = prepareText(text.toLowerCase()).langs;
+      for (const l of others) assert.equal(langs & languageBit(l), 0, `${l} gated on for ${text}`);
+    }
+  });
+  it('keeps English verdicts', () => {
+    expectSat(ENGLISH[0] as string, 'praise');
+    expectDsat(ENGLISH[1] as string, 'factual_error');
+    expectDsat(ENGLISH[2] as string, 'style');
+    expectSat(ENGLISH[3] as string, 'praise');
+    expectNone(ENGLISH[4] as string);
+  });
+  it('does not read English word pieces inside accented words ("útil" holds "til")', () => {
+    const d = judge('No es muy útil.');
+    assert.ok(!d.cues.some((c) => c.startsWith('learning')), d.cues.join('; '));
+  });
+  it('picks the best-supported Latin language, not every one sharing an accent', () => {
+    const langs = prepareText('non è utile, grazie').langs;
+    assert.ok(langs & languageBit('it'));
+    assert.equal(langs & languageBit('fr'), 0);
+  });
+});
