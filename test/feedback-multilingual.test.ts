@@ -94,6 +94,33 @@ const CASES: LanguageCases[] = [
     polite: ['Grazie, ma è sbagliato.', 'factual_error'],
     neutral: 'Scrivi una email al mio capo sulle ferie.',
   },
+  {
+    lang: 'ru',
+    sat: [['Спасибо большое, очень помогло!', 'gratitude'], ['Отлично, молодец!', 'praise'], ['Понятно, спасибо.', 'acknowledgment'], ['Теперь работает!', 'compliance'], ['Не знал этого, интересно.', 'learning']],
+    dsat: [['Это неправильно.', 'factual_error'], ['Это не то, что я просил.', 'ignored'], ['Слишком длинно, покороче пожалуйста.', 'style'], ['Перепиши ещё раз.', 'revision'], ['Забудь.', 'no_engagement'], ['Бесполезно.', 'negative_feedback']],
+    negated: [['Это не хорошо.', 'negative_feedback'], ['Не помогло.', 'negative_feedback']],
+    idiom: ['Неплохо!', 'praise'],
+    polite: ['Спасибо, но это неправильно.', 'factual_error'],
+    neutral: 'Напиши письмо начальнику об отпуске.',
+  },
+  {
+    lang: 'ja',
+    sat: [['ありがとうございます、完璧です！', 'praise'], ['本当に助かりました。', 'gratitude'], ['わかりました。', 'acknowledgment'], ['動きました！ありがとう', 'compliance'], ['知らなかった、勉強になりました。', 'learning']],
+    dsat: [['違います。', 'factual_error'], ['質問に答えてください。', 'ignored'], ['長すぎます。もっと簡潔にしてください。', 'style'], ['もう一度書き直してください。', 'revision'], ['もういいです。', 'no_engagement'], ['最悪です。', 'negative_feedback']],
+    negated: [['役に立ちません。', 'negative_feedback'], ['よくないです。', 'negative_feedback']],
+    idiom: ['悪くないですね。', 'praise'],
+    polite: ['ありがとう、でも間違っています。', 'factual_error'],
+    neutral: '上司に休暇についてのメールを書いてください。',
+  },
+  {
+    lang: 'ko',
+    sat: [['정말 감사합니다, 도움이 많이 됐어요!', 'gratitude'], ['완벽해요, 최고!', 'praise'], ['이해했어요, 맞아요.', 'acknowledgment'], ['이제 잘 돼요!', 'compliance'], ['몰랐어요, 신기하네요.', 'learning']],
+    dsat: [['틀렸어요.', 'factual_error'], ['그게 아니라 제 질문에 답해 주세요.', 'ignored'], ['너무 길어요. 짧게 해 주세요.', 'style'], ['다시 써 주세요.', 'revision'], ['그만해.', 'no_engagement'], ['최악이에요.', 'negative_feedback']],
+    negated: [['안 좋아요.', 'negative_feedback'], ['좋지 않아요.', 'negative_feedback'], ['도움이 안 됐어요.', 'negative_feedback']],
+    idiom: ['나쁘지 않네요.', 'praise'],
+    polite: ['감사합니다. 하지만 틀렸어요.', 'factual_error'],
+    neutral: '상사에게 휴가에 관한 이메일을 써 주세요.',
+  },
 ];
 
 describe('local detector: other languages', () => {

@@ -9,7 +9,10 @@ import { EN_CUES } from './lexicon-en.js';
 import { ES_CUES } from './lexicon-es.js';
 import { FR_CUES } from './lexicon-fr.js';
 import { IT_CUES } from './lexicon-it.js';
+import { JA_CUES } from './lexicon-ja.js';
+import { KO_CUES } from './lexicon-ko.js';
 import { PT_CUES } from './lexicon-pt.js';
+import { RU_CUES } from './lexicon-ru.js';
 import { INTL_CUES } from './lexicon-intl.js';
 import { ZH_CUES } from './lexicon-zh.js';
 import { measureRepetition, previousUserMessage } from './repetition.js';
@@ -53,6 +56,9 @@ const DEFAULT_CUES: CompiledCue[] = [
   ...compileCues(ES_CUES, 'es'),
   ...compileCues(PT_CUES, 'pt'),
   ...compileCues(IT_CUES, 'it'),
+  ...compileCues(RU_CUES, 'ru'),
+  ...compileCues(JA_CUES, 'ja'),
+  ...compileCues(KO_CUES, 'ko'),
   ...compileCues(EN_CUES, 'en'),
   ...compileCues(ZH_CUES, 'zh'),
   ...compileCues(INTL_CUES, 'any'),
