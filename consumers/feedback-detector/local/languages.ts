@@ -17,14 +17,14 @@ const BIT = Object.fromEntries(LANGUAGES.map((l) => [l, languageBit(l)])) as Rec
 // Frequent words per Latin-script language, ASCII spellings included (users often drop accents).
 const MARKER_WORDS: Record<string, string> = {
   de: 'ich du nicht ist und das dass danke bitte nein sehr auch aber kein keine keinen mir mich dich sie wir ein eine einen nochmal noch mal gut falsch richtig schon doch genau stimmt funktioniert klappt verstanden vergiss vielen dankeschön schlecht nutzlos perfekt hilft geholfen wusste kürzer genauer prima klasse wunderbar passt egal quatsch unsinn',
-  fr: "je j'ai tu vous c'est n'est pas merci oui mais très tres ça bien avec une des les mon ma cette faux juste parfait encore trop génial genial d'accord laisse tomber savais nul réessaie recommence réécris mdr marche fonctionne compris",
+  fr: "je j'ai tu vous c'est n'est pas merci oui mais très tres ça bien avec une des les mon ma cette faux juste parfait trop génial genial d'accord laisse tomber savais nul réessaie recommence réécris mdr marche fonctionne compris",
   es: 'gracias que por para pero es está esta muy sí una bien bueno gracias vale perfecto genial otra vez mal correcto incorrecto funciona entiendo entendido olvídalo olvidalo déjalo dejalo inútil inutil excelente mejor jaja equivocado funcionó entendí útil',
-  pt: 'obrigado obrigada obg não nao que por para mas muito está você voce isso uma bem sim também tambem certo errado funciona funcionou entendi ótimo otimo valeu perfeito esquece adorei ajudou kkk legal tente novo novamente',
+  pt: 'obrigado obrigada obg não nao que por para mas muito está você voce isso uma bem também tambem certo errado funciona funcionou entendi ótimo otimo valeu perfeito esquece adorei ajudou kkk legal tente novo novamente',
   it: 'grazie niente che è sono questo questa molto bene perfetto della gli una anche però pero ciao sbagliato giusto funziona capito ottimo sapevo perdere riprova lascia inutile ahah',
-  tr: 'teşekkürler teşekkür tesekkurler tesekkur sağol sagol bir ve bu çok cok değil degil için icin evet hayır hayir tamam ama yanlış yanlis doğru dogru harika',
-  pl: 'dzięki dziękuję dziekuje dzieki nie jest że się sie bardzo dobrze proszę prosze czy tak ale źle zle świetnie swietnie',
-  nl: 'bedankt dank het een ik dat wat maar goed niet geen nee jij mij heel zeer fout klopt werkt',
-  id: 'terima kasih makasih tidak ini itu yang saya aku bisa tolong sudah apa tapi bagus benar salah nggak gak juga lebih',
+  tr: 'teşekkürler teşekkür tesekkurler tesekkur sağol sagol bir ve bu çok cok değil degil için icin evet hayır hayir tamam ama yanlış yanlis doğru dogru harika iyi mükemmel süper berbat kötü olmadı çalışmadı anladım deneyeceğim yaramadı yaramadi',
+  pl: 'dzięki dziękuję dziekuje dzieki nie jest że się sie bardzo dobrze proszę prosze czy tak ale źle zle świetnie swietnie działa pomogło nieźle zapomnij',
+  nl: 'bedankt dank het een ik dat wat maar goed niet geen nee jij mij zeer fout klopt werkt dankjewel geweldig laat slecht opnieuw nuttig graag korter',
+  id: 'terima kasih makasih tidak ini itu yang saya aku bisa tolong sudah tapi bagus benar salah nggak gak juga lebih mantap keren lumayan berhasil membantu lupakan terimakasih',
   vi: 'khong',
 };
 const WORD_LANGS = new Map<string, number>();
@@ -130,9 +130,12 @@ const CONTRAST_BY_LANG: Partial<Record<Language, RegExp>> = {
   ar: /لكن|ولكن|لكنه|غير أن/g,
 };
 
+const CONTRAST_LIST = Object.entries(CONTRAST_BY_LANG).map(([lang, re]) => ({ bit: BIT[lang as Language], re }));
+const CONTRAST_MASK = CONTRAST_LIST.reduce((m, c) => m | c.bit, 0);
+const NO_MARKERS: readonly RegExp[] = [];
+
 /** Contrast-marker expressions for the plausible languages other than English and Chinese. */
-export function contrastMarkers(langs: number): RegExp[] {
-  const out: RegExp[] = [];
-  for (const [lang, re] of Object.entries(CONTRAST_BY_LANG)) if (langs & BIT[lang as Language]) out.push(re);
-  return out;
+export function contrastMarkers(langs: number): readonly RegExp[] {
+  if ((langs & CONTRAST_MASK) === 0) return NO_MARKERS;
+  return CONTRAST_LIST.filter((c) => (langs & c.bit) !== 0).map((c) => c.re);
 }
