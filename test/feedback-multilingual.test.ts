@@ -229,6 +229,15 @@ describe('local detector: language gating', () => {
     const d = judge('No es muy útil.');
     assert.ok(!d.cues.some((c) => c.startsWith('learning')), d.cues.join('; '));
   });
+  it('reads praise words inside a request as part of the task, not as feedback', () => {
+    for (const text of ['Escribe un poema excelente sobre el mar.', 'Écris une histoire géniale sur un chat.', 'Напиши отличное письмо начальнику.', 'Scrivi una storia perfetta sul mare.']) expectNone(text);
+  });
+  it('reads a leading no in other languages as an answer to the response\'s question', () => {
+    for (const text of ['Nein.', 'Нет.', 'いいえ。', '아니요.', 'Hayır.']) {
+      const d = detectLocally({ history: [{ role: 'user', content: 'Book a table.' }], response: 'Shall I book it for Friday at 7 pm?', followUp: text });
+      assert.equal(d.polarity, 'DSAT', `${text}: ${d.cues.join('; ')}`);
+    }
+  });
   it('picks the best-supported Latin language, not every one sharing an accent', () => {
     const langs = prepareText('non è utile, grazie').langs;
     assert.ok(langs & languageBit('it'));

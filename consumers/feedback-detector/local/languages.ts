@@ -108,6 +108,13 @@ function latinLanguages(norm: string, nonAscii: boolean): number {
   return langs;
 }
 
+const EN_ZH_ANY = BIT.en | BIT.zh | BIT.any;
+
+/** True when some language other than English and Chinese is plausible. */
+export function beyondEnglishAndChinese(langs: number): boolean {
+  return (langs & ~EN_ZH_ANY) !== 0;
+}
+
 /** A regular-expression source matching any of the alternatives as whole words in any script (needs the u flag). */
 export const wordPattern = (alternatives: string) => `(?<![\\p{L}\\p{M}])(?:${alternatives})(?![\\p{L}\\p{M}])`;
 const word = wordPattern;
