@@ -238,6 +238,19 @@ describe('local detector: language gating', () => {
       assert.equal(d.polarity, 'DSAT', `${text}: ${d.cues.join('; ')}`);
     }
   });
+  it('notices a repeated request in scripts without ASCII words, and not a new one', () => {
+    const repeat = (previous: string, followUp: string) =>
+      detectLocally({ history: [{ role: 'user', content: previous }], response: 'Sure, here it is: ...', followUp });
+    for (const [previous, followUp] of [
+      ['Напиши письмо начальнику об отпуске на следующей неделе.', 'Я прошу: напиши письмо начальнику об отпуске на следующей неделе.'],
+      ['来週の休暇について上司へのメールを書いてください。', '来週の休暇について上司へのメールを書いてください！'],
+      ['Schreib eine E-Mail an meinen Chef wegen Urlaub nächste Woche.', 'Schreib eine E-Mail an meinen Chef wegen Urlaub nächste Woche!'],
+    ] as const) {
+      const d = repeat(previous, followUp);
+      assert.ok(d.dissatisfaction.includes('revision') && d.cues.includes('revision:repeats request'), `${followUp}: ${d.cues.join('; ')}`);
+    }
+    assert.equal(repeat('Schreib eine E-Mail an meinen Chef wegen Urlaub.', 'Und jetzt ein Gedicht über den Sommer im Garten.').polarity, 'NONE');
+  });
   it('picks the best-supported Latin language, not every one sharing an accent', () => {
     const langs = prepareText('non è utile, grazie').langs;
     assert.ok(langs & languageBit('it'));

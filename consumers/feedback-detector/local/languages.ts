@@ -32,6 +32,11 @@ for (const [lang, words] of Object.entries(MARKER_WORDS)) {
   for (const w of words.split(' ')) WORD_LANGS.set(w, (WORD_LANGS.get(w) ?? 0) | BIT[lang as Language]);
 }
 
+/** A frequent word of some Latin-script language (function words mostly): not a content word. */
+export function isMarkerWord(w: string): boolean {
+  return WORD_LANGS.has(w);
+}
+
 // Letters that only (or mostly) some Latin-script languages use, with the evidence each gives (a frequent
 // word counts 1).
 const LETTER_LANGS: [RegExp, Language[], number][] = [

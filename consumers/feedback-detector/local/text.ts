@@ -1,7 +1,7 @@
 // Text preparation for the local detector: a length-preserving normalisation (so every offset found in the
 // normalised text is also an offset into the user's original message) and a split into clauses, the unit
 // that negation and contrast ("thanks, but ...") work on.
-import { contrastMarkers, plausibleLanguages } from './languages.js';
+import { contrastMarkers, isMarkerWord, plausibleLanguages } from './languages.js';
 
 export type Script = 'latin' | 'cjk' | 'mixed' | 'none';
 
@@ -30,6 +30,7 @@ export interface PreparedText {
 }
 
 const CJK_RE = /[\u3400-\u9fff\uf900-\ufaff]/;
+const KANA_RE = /[\u3040-\u30ff]/;
 const LATIN_RE = /[a-z]/;
 // non-ASCII letters outside CJK ideographs, plus emoji and emoticon characters
 const OTHER_LETTER_RE = /[\u00c0-\u024f\u0370-\u06ff\u2600-\u27bf\u3040-\u30ff\uac00-\ud7af\ud83c-\ud83e:;<!]/;
@@ -137,10 +138,13 @@ export function clauseIndexAt(clauses: readonly Clause[], at: number): number {
 }
 
 const WORD_RE = /[a-z0-9]+(?:'[a-z]+)?/g;
+// Letters of space-separated scripts: Latin with accents, Greek, Cyrillic, Hebrew, Arabic, Hangul (CJK and kana
+// are not space-separated and get bigrams instead, see contentUnits).
+const ANY_WORD_RE = /[a-z0-9\u00c0-\u024f\u1e00-\u1eff\u0370-\u06ff\u1100-\u11ff\uac00-\ud7af]+(?:'[a-z]+)?/g;
 
-/** Latin-script word tokens of a normalised string. */
+/** Word tokens of a normalised string (Latin script, and other space-separated scripts when present). */
 export function wordTokens(norm: string): string[] {
-  return norm.match(WORD_RE) ?? [];
+  return norm.match(ASCII_ONLY_RE.test(norm) ? WORD_RE : ANY_WORD_RE) ?? [];
 }
 
 const STOPWORDS = new Set(
@@ -148,7 +152,9 @@ const STOPWORDS = new Set(
     "a an the and or of to in on at for with from by is are was were be been am do does did i me my you your it its " +
     "this that these those we our us can could would should will please just also so as if then there here what " +
     "which who how when where any some have has had get got need want like i'm i'd i'll im id no not yes ok okay " +
-    "thanks thank one"
+    "thanks thank one " +
+    // frequent short function words of other languages (longer ones are languages.ts marker words)
+    'de la le el il lo en et es un le les des du der die das den dem und ich du на не что это как мне для по из то ли'
   ).split(' '),
 );
 
@@ -158,12 +164,12 @@ const STOPWORDS = new Set(
  */
 export function contentUnits(norm: string): Set<string> {
   const out = new Set<string>();
-  for (const w of wordTokens(norm)) if (w.length > 1 && !STOPWORDS.has(w)) out.add(w);
-  if (!CJK_RE.test(norm)) return out;
+  for (const w of wordTokens(norm)) if (w.length > 1 && !STOPWORDS.has(w) && !isMarkerWord(w)) out.add(w);
+  if (!CJK_RE.test(norm) && !KANA_RE.test(norm)) return out;
   let prev = '';
   for (let i = 0; i < norm.length; i++) {
     const code = norm.charCodeAt(i);
-    if ((code >= 0x3400 && code <= 0x9fff) || (code >= 0xf900 && code <= 0xfaff)) {
+    if ((code >= 0x3400 && code <= 0x9fff) || (code >= 0xf900 && code <= 0xfaff) || (code >= 0x3040 && code <= 0x30ff)) {
       const ch = norm[i] as string;
       if (prev) out.add(prev + ch);
       prev = ch;
