@@ -251,6 +251,10 @@ describe('local detector: language gating', () => {
     }
     assert.equal(repeat('Schreib eine E-Mail an meinen Chef wegen Urlaub.', 'Und jetzt ein Gedicht über den Sommer im Garten.').polarity, 'NONE');
   });
+  it('reads "I don\'t understand" as wanting a clearer answer, and an ordinary question as no feedback', () => {
+    for (const text of ['Je ne comprends pas.', 'No entiendo.', 'Ich verstehe nicht.', 'Non ho capito.', 'Не понимаю.', 'わかりません。']) expectDsat(text, 'insufficient_detail');
+    for (const text of ['Kannst du mir noch ein Beispiel geben?', 'Bu kodu nasıl düzeltebilirim?', 'Как приготовить борщ?', '東京でおすすめのレストランはどこですか？']) expectNone(text);
+  });
   it('picks the best-supported Latin language, not every one sharing an accent', () => {
     const langs = prepareText('non è utile, grazie').langs;
     assert.ok(langs & languageBit('it'));

@@ -17,7 +17,8 @@ export const KO_CUES: readonly CueSpec[] = [
   // ---- dissatisfaction ------------------------------------------------------------------------------------
   { rubric: 'ignored', pattern: '질문에 답|내 질문|제 질문|제가 물어본|내가 물어본|제가 물은|그게 아니라|그런 뜻이 아니|그런 말이 아니|이미 말했|이미 말씀|아까 말했|몇 번을|다시 말하지만|동문서답', weight: 1.4, negated: 'fixed', tag: '그게 아니라' },
   { rubric: 'revision', pattern: '제 말은|내 말은|제가 말한 건|제가 원한 건|내가 원한 건|뜻이었', weight: 0.9, negated: 'fixed', tag: '제 말은' },
-  { rubric: 'factual_error', pattern: '틀렸|틀려요|틀린|틀립니다|잘못됐|잘못 됐|잘못된|잘못되었|사실이 아니|정확하지 않|아닌데요|아니에요|아니잖아|확실해요\\?|확실해\\?|진짜요\\?|정말요\\?|거짓말|말도 안|엉터리|헛소리|오류', weight: 1.2, negated: 'fixed', tag: '틀렸어요' },
+  { rubric: 'factual_error', pattern: '틀렸|틀려요|틀린|틀립니다|잘못됐|잘못 됐|잘못된|잘못되었|사실이 아니|정확하지 않|아닌데요|아니에요|아니잖아|확실해요\\?|확실해\\?|진짜요\\?|정말요\\?|거짓말|말도 안|엉터리|헛소리', weight: 1.2, negated: 'fixed', tag: '틀렸어요' },
+  { rubric: 'factual_error', pattern: '오류|에러', weight: 0.6, negated: 'fixed', tag: '오류' },
   { rubric: 'negative_feedback', pattern: '별로|최악|엉망|짜증|실망|답답|이상해|이상하네|형편없|쓰레기|한심|어이없|황당|나빠|나쁘|싫어|싫네|불만|시간 낭비|여전히 (?:안|오류|에러|틀)|같은 오류|같은 에러', weight: 1.3, negated: 'fixed', tag: '별로' },
   { rubric: 'unrealistic_expectation', pattern: '왜 못 해|왜 못해|왜 안 돼|왜 안돼|왜 못하|할 수 있잖아|할 수 있을 텐데|그냥 해|해내라', weight: 1.1, negated: 'fixed', tag: '왜 못 해' },
   { rubric: 'no_engagement', pattern: '그냥 됐|이제 됐어|됐고|그만해|그만 해|관둬|신경 쓰지 마|몰라|상관없어|아무거나|아무래도 좋', weight: 1.0, negated: 'fixed', tag: '그만해' },
