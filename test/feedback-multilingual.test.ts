@@ -255,6 +255,10 @@ describe('local detector: language gating', () => {
     for (const text of ['Je ne comprends pas.', 'No entiendo.', 'Ich verstehe nicht.', 'Non ho capito.', 'Не понимаю.', 'わかりません。']) expectDsat(text, 'insufficient_detail');
     for (const text of ['Kannst du mir noch ein Beispiel geben?', 'Bu kodu nasıl düzeltebilirim?', 'Как приготовить борщ?', '東京でおすすめのレストランはどこですか？']) expectNone(text);
   });
+  it('reads "in <language>, please" as a style request, and a translation task as no complaint', () => {
+    for (const text of ['En español, por favor.', "En français s'il te plaît", 'In italiano, per favore', 'На русском, пожалуйста', 'Antworte bitte auf Deutsch.', '日本語で答えてください。']) expectDsat(text, 'style');
+    for (const text of ['Bene, ora traduci in inglese.', 'Ahora tradúcelo al inglés.', '이제 영어로 번역해 주세요.']) expectNone(text);
+  });
   it('picks the best-supported Latin language, not every one sharing an accent', () => {
     const langs = prepareText('non è utile, grazie').langs;
     assert.ok(langs & languageBit('it'));

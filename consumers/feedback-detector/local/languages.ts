@@ -20,7 +20,7 @@ const MARKER_WORDS: Record<string, string> = {
   fr: "je j'ai tu vous c'est n'est pas merci oui mais très tres ça bien avec une des les mon ma cette faux juste parfait trop génial genial d'accord laisse tomber savais nul réessaie recommence réécris mdr marche fonctionne compris",
   es: 'gracias que por para pero es está esta muy sí una bien bueno gracias vale perfecto genial otra vez mal correcto incorrecto funciona entiendo entendido olvídalo olvidalo déjalo dejalo inútil inutil excelente mejor jaja equivocado funcionó entendí útil',
   pt: 'obrigado obrigada obg não nao que por para mas muito está você voce isso uma bem também tambem certo errado funciona funcionou entendi ótimo otimo valeu perfeito esquece adorei ajudou kkk legal tente novo novamente',
-  it: 'grazie niente che è sono questo questa molto bene perfetto della gli una anche però pero ciao sbagliato giusto funziona capito ottimo sapevo perdere riprova lascia inutile ahah',
+  it: 'grazie niente che è sono questo questa molto bene perfetto della gli una anche però pero ciao sbagliato giusto funziona capito ottimo sapevo perdere riprova lascia inutile ahah favore italiano',
   tr: 'teşekkürler teşekkür tesekkurler tesekkur sağol sagol bir ve bu çok cok değil degil için icin evet hayır hayir tamam ama yanlış yanlis doğru dogru harika iyi mükemmel süper berbat kötü olmadı çalışmadı anladım deneyeceğim yaramadı yaramadi',
   pl: 'dzięki dziękuję dziekuje dzieki nie jest że się sie bardzo dobrze proszę prosze czy tak ale źle zle świetnie swietnie działa pomogło nieźle zapomnij',
   nl: 'bedankt dank het een ik dat wat maar goed niet geen nee jij mij zeer fout klopt werkt dankjewel geweldig laat slecht opnieuw nuttig graag korter',

@@ -21,7 +21,7 @@ export const JA_CUES: readonly CueSpec[] = [
   { rubric: 'unrealistic_expectation', pattern: 'なんでできない|なぜできない|どうしてできない|できるはず|できるでしょ|やれよ|とにかくやって', weight: 1.1, negated: 'fixed', tag: 'なんでできない' },
   { rubric: 'no_engagement', pattern: 'もういい|もう結構|いいや|どうでもいい|忘れて|もうやめ|やめて|結構です|別にいい', weight: 1.0, negated: 'fixed', tag: 'もういい' },
   { rubric: 'lower_quality', pattern: '前の(?:方|ほう|回答|答え)が(?:良|よ|い)|前のほうがまし|劣化|悪くなった|(?:chatgpt|gpt|google|グーグル|gemini|claude)(?:は|なら|の方が)', weight: 1.1, negated: 'fixed', tag: '前の方が良かった' },
-  { rubric: 'style', pattern: '長すぎ|短すぎ|難しすぎ|硬すぎ|堅すぎ|くどい|簡潔に|短く|簡単に|わかりやすく|分かりやすく|箇条書き|表で|表に|一言で|日本語で|英語で|丁寧に|敬語で|カジュアルに|要約して|まとめて', weight: 1.1, negated: 'fixed', tag: '長すぎ' },
+  { rubric: 'style', pattern: '長すぎ|短すぎ|難しすぎ|硬すぎ|堅すぎ|くどい|簡潔に|短く|簡単に|わかりやすく|分かりやすく|箇条書き|表で|表に|一言で|(?:日本語|英語)で(?:答え|回答|返答|お願い|話して|書いて)|丁寧に|敬語で|カジュアルに|要約して|まとめて', weight: 1.1, negated: 'fixed', tag: '長すぎ' },
   { rubric: 'insufficient_detail', pattern: 'もっと詳しく|詳しく|具体的に|具体例|例を(?:挙げて|教えて|ください)|例えば\\?|詳細|他には\\?|ほかには\\?|それだけ\\?|それだけですか|物足りな|不十分|足りない|もっと教えて|もっと(?:他の|ほかの)', weight: 1.0, negated: 'fixed', tag: '詳しく' },
   { rubric: 'revision', pattern: 'もう一度|もう一回|やり直|書き直|言い換え|修正して|直して|変えて|別の(?:案|例|もの|方法|やつ)|他の(?:案|例|もの|方法)|じゃなくて|ではなくて', weight: 1.0, negated: 'fixed', tag: 'もう一度' },
   { rubric: 'revision', pattern: 'まだ|また', weight: 0.4, negated: 'fixed', tag: 'まだ', hint: true },

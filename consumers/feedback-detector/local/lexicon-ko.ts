@@ -23,7 +23,7 @@ export const KO_CUES: readonly CueSpec[] = [
   { rubric: 'unrealistic_expectation', pattern: '왜 못 해|왜 못해|왜 안 돼|왜 안돼|왜 못하|할 수 있잖아|할 수 있을 텐데|그냥 해|해내라', weight: 1.1, negated: 'fixed', tag: '왜 못 해' },
   { rubric: 'no_engagement', pattern: '그냥 됐|이제 됐어|됐고|그만해|그만 해|관둬|신경 쓰지 마|몰라|상관없어|아무거나|아무래도 좋', weight: 1.0, negated: 'fixed', tag: '그만해' },
   { rubric: 'lower_quality', pattern: '전에는 (?:더 )?(?:좋|나았)|전에 (?:게|것이|답이) 더 (?:좋|나)|예전이 더|점점 (?:이상|나빠|별로)|(?:chatgpt|gpt|구글|google|gemini|claude|챗gpt|챗지피티)(?:는|은|가|이) ', weight: 1.1, negated: 'fixed', tag: '전에는 더 좋았' },
-  { rubric: 'style', pattern: '너무 길|너무 짧|너무 어려|너무 딱딱|너무 복잡|짧게|간단하게|간결하게|쉽게 (?:설명|말해|써)|요약해|표로|목록으로|항목별로|한국어로|영어로|존댓말|반말로', weight: 1.1, negated: 'fixed', tag: '너무 길어요' },
+  { rubric: 'style', pattern: '너무 길|너무 짧|너무 어려|너무 딱딱|너무 복잡|짧게|간단하게|간결하게|쉽게 (?:설명|말해|써)|요약해|표로|목록으로|항목별로|(?:한국어|영어)로 (?:답|대답|말해|얘기|부탁)|존댓말|반말로', weight: 1.1, negated: 'fixed', tag: '너무 길어요' },
   { rubric: 'insufficient_detail', pattern: '자세히|구체적으로|더 알려|예시|예를 들어\\?|더 자세|부족해|부족합니다|그게 다예요\\?|그게 다야\\?|이게 다야|다른 (?:방법|예|것)은\\?|더 없어', weight: 1.0, negated: 'fixed', tag: '자세히' },
   { rubric: 'revision', pattern: '다시 (?:해|써|작성|만들|시도|알려|설명|찾아|답)\\p{L}*|고쳐\\p{L}*|수정해\\p{L}*|바꿔\\p{L}*|다른 (?:거|걸|것으로|방법|버전)', weight: 1.0, negated: 'fixed', tag: '다시 해줘' },
   { rubric: 'revision', pattern: '다시|아직도|여전히|또', weight: 0.5, negated: 'fixed', tag: '다시', hint: true },
