@@ -57,6 +57,7 @@ const HANGUL_RE = /[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]/;
 const CYRILLIC_RE = /[\u0400-\u04ff]/;
 const ARABIC_RE = /[\u0600-\u06ff]/;
 const NON_ASCII_LATIN_RE = /[\u00c0-\u024f\u1e00-\u1eff]/;
+const MARKER_SCAN_CHARS = 300;
 const LATIN_WORD_RE = /[a-z\u00c0-\u024f\u1e00-\u1eff']+/g;
 
 export interface ScriptFlags {
@@ -98,7 +99,14 @@ function latinLanguages(norm: string, nonAscii: boolean): number {
     evidence.set(lang, (evidence.get(lang) ?? 0) + x);
   };
   LATIN_WORD_RE.lastIndex = 0;
+  // the opening and the close of a message (where feedback sits) tell its language; pasted material between
+  // them need not be read
+  const tail = Math.max(MARKER_SCAN_CHARS, norm.length - MARKER_SCAN_CHARS / 2);
   for (let m = LATIN_WORD_RE.exec(norm); m; m = LATIN_WORD_RE.exec(norm)) {
+    if (m.index >= MARKER_SCAN_CHARS && m.index < tail) {
+      LATIN_WORD_RE.lastIndex = tail;
+      continue;
+    }
     const bits = WORD_LANGS.get(m[0]);
     if (bits !== undefined) for (const l of LATIN_LANGS) if (bits & BIT[l]) add(l, 1);
   }
