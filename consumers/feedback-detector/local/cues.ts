@@ -3,7 +3,8 @@
 // Idioms are listed before the single words they contain and claim their span, so "no problem",
 // "not bad", "不错", "不好意思" are read whole and their inner "no"/"bad"/"不" never count.
 import type { Rubric } from '../../../src/feedback/rubrics.js';
-import { negatedEn, negatedZh } from './negation.js';
+import { languageBit, type Language } from './languages.js';
+import { negationFor, type NegationCheck } from './negation.js';
 import { clauseIndexAt, type PreparedText } from './text.js';
 
 /** What a negated cue means instead: another rubric with a weight, or nothing ('drop'). */
@@ -26,12 +27,12 @@ export interface CueSpec {
   hint?: boolean;
 }
 
-/** Which texts a cue runs on: 'en' needs Latin letters, 'zh' needs CJK characters, 'any' always runs. */
-export type CueLanguage = 'en' | 'zh' | 'any';
-
 export interface CompiledCue extends CueSpec {
   re: RegExp;
-  lang: CueLanguage;
+  lang: Language;
+  /** The language's bit: the cue runs only on texts that plausibly are in its language (languages.ts). */
+  bit: number;
+  negation: NegationCheck;
 }
 
 export interface CueHit {
@@ -46,8 +47,12 @@ export interface CueHit {
   hint?: boolean;
 }
 
-export function compileCues(specs: readonly CueSpec[], lang: CueLanguage): CompiledCue[] {
-  return specs.map((s) => ({ ...s, lang, re: new RegExp(s.pattern, lang === 'any' ? 'gu' : 'g') }));
+/** English and Chinese patterns are plain; the others may use Unicode classes (\\p{L}) and need the u flag. */
+export function compileCues(specs: readonly CueSpec[], lang: Language): CompiledCue[] {
+  const flags = lang === 'en' || lang === 'zh' ? 'g' : 'gu';
+  const bit = languageBit(lang);
+  const negation = negationFor(lang);
+  return specs.map((s) => ({ ...s, lang, bit, negation, re: new RegExp(s.pattern, flags) }));
 }
 
 /** All cue hits in the text; cues earlier in `cues` win overlaps. */
@@ -56,7 +61,7 @@ export function matchCues(text: PreparedText, cues: readonly CompiledCue[]): Cue
   const claimed: [number, number][] = [];
   const { norm, clauses } = text;
   for (const cue of cues) {
-    if (cue.lang === 'zh' ? !text.hasCjk : cue.lang === 'en' ? !text.hasLatin : !text.hasOther && !text.hasLatin) continue;
+    if ((text.langs & cue.bit) === 0) continue;
     const re = cue.re;
     re.lastIndex = 0;
     for (let m = re.exec(norm); m; m = re.exec(norm)) {
@@ -67,6 +72,8 @@ export function matchCues(text: PreparedText, cues: readonly CompiledCue[]): Cue
       const start = m.index;
       const end = start + m[0].length;
       if (overlaps(claimed, start, end)) continue;
+      // English patterns use ASCII \b, which sees a boundary inside "útil" or "größer": not a word of theirs
+      if (cue.lang === 'en' && text.nonAscii && letterAround(norm, start, end)) continue;
       // emoticons such as ":)" sit on clause punctuation: attach them to the clause before
       let clauseIndex = clauseIndexAt(clauses, start);
       if (clauseIndex < 0) clauseIndex = precedingClause(clauses, start);
@@ -77,7 +84,7 @@ export function matchCues(text: PreparedText, cues: readonly CompiledCue[]): Cue
       if (cue.rubric === null) continue;
       let negated = false;
       if (cue.negated !== 'fixed') {
-        negated = cue.lang === 'zh' ? negatedZh(norm, clause.start, start) : negatedEn(norm, clause.start, start);
+        negated = cue.negation(norm, clause.start, clause.end, start, end);
       }
       const tag = cue.tag ?? m[0];
       if (!negated) {
@@ -88,6 +95,12 @@ export function matchCues(text: PreparedText, cues: readonly CompiledCue[]): Cue
     }
   }
   return hits;
+}
+
+const LETTER_RE = /[\p{L}\p{M}]/u;
+
+function letterAround(norm: string, start: number, end: number): boolean {
+  return (start > 0 && LETTER_RE.test(norm[start - 1] as string)) || (end < norm.length && LETTER_RE.test(norm[end] as string));
 }
 
 function overlaps(spans: [number, number][], s: number, e: number): boolean {

@@ -4,7 +4,21 @@
 // confidence, evidence -> side labels (intent, domain, state, summary).
 import type { Detection, DetectionInput, Detector } from '../detector.js';
 import { compileCues, matchCues, type CompiledCue } from './cues.js';
+import { DE_CUES } from './lexicon-de.js';
 import { EN_CUES } from './lexicon-en.js';
+import { ES_CUES } from './lexicon-es.js';
+import { FR_CUES } from './lexicon-fr.js';
+import { IT_CUES } from './lexicon-it.js';
+import { AR_CUES } from './lexicon-ar.js';
+import { ID_CUES } from './lexicon-id.js';
+import { JA_CUES } from './lexicon-ja.js';
+import { KO_CUES } from './lexicon-ko.js';
+import { NL_CUES } from './lexicon-nl.js';
+import { PL_CUES } from './lexicon-pl.js';
+import { PT_CUES } from './lexicon-pt.js';
+import { RU_CUES } from './lexicon-ru.js';
+import { TR_CUES } from './lexicon-tr.js';
+import { VI_CUES } from './lexicon-vi.js';
 import { INTL_CUES } from './lexicon-intl.js';
 import { ZH_CUES } from './lexicon-zh.js';
 import { measureRepetition, previousUserMessage } from './repetition.js';
@@ -41,6 +55,22 @@ interface Config {
 }
 
 const DEFAULT_CUES: CompiledCue[] = [
+  // other languages first, so their idioms claim their spans before English words inside them ("ya" in "ya
+  // funciona"); each runs only when its language is plausible (languages.ts), which English text rarely is
+  ...compileCues(DE_CUES, 'de'),
+  ...compileCues(FR_CUES, 'fr'),
+  ...compileCues(ES_CUES, 'es'),
+  ...compileCues(PT_CUES, 'pt'),
+  ...compileCues(IT_CUES, 'it'),
+  ...compileCues(RU_CUES, 'ru'),
+  ...compileCues(JA_CUES, 'ja'),
+  ...compileCues(KO_CUES, 'ko'),
+  ...compileCues(TR_CUES, 'tr'),
+  ...compileCues(PL_CUES, 'pl'),
+  ...compileCues(NL_CUES, 'nl'),
+  ...compileCues(ID_CUES, 'id'),
+  ...compileCues(VI_CUES, 'vi'),
+  ...compileCues(AR_CUES, 'ar'),
   ...compileCues(EN_CUES, 'en'),
   ...compileCues(ZH_CUES, 'zh'),
   ...compileCues(INTL_CUES, 'any'),

@@ -68,7 +68,7 @@ export const EN_CUES: readonly CueSpec[] = [
 
   // ---- satisfaction: gratitude ---------------------------------------------------------------------------
   { rubric: 'gratitude', pattern: "\\b(?:thanks? (?:you )?(?:so|very|soo+) much|thank you (?:so|very) much|thanks a (?:lot|bunch|ton|million|heap)|many thanks|much (?:appreciated|obliged)|really (?:appreciate|helpful)|(?:very|so|super|extremely|really|incredibly) (?:helpful|useful)|(?:been|was|were|a) (?:a )?(?:great|big|huge|real|tremendous|wonderful) help|(?:that|this|you) helped (?:me )?(?:a lot|so much|greatly)|you(?:'ve| have)? been (?:very |so |really |most |extremely )?(?:helpful|kind|great)|lifesaver|life saver|you rock|you're the best|you are the best|you're a star|i owe you|thank(?:s| you) (?:for|4) (?:your|the|all (?:your|the)|everything|all|helping|this|that|the help|finding|checking|looking))\\b", weight: 0.8, negated: 'fixed', tag: 'thanks a lot' },
-  { rubric: 'gratitude', pattern: "\\b(?:thanks?|thank you|thankyou|thanx|thnx|thx|ty|tysm|tyvm|cheers|appreciate(?:d| it| that)?|grateful|merci|gracias|danke)\\b", weight: 0.5, negated: 'drop', tag: 'thanks' },
+  { rubric: 'gratitude', pattern: "\\b(?:thanks?|thank you|thankyou|thanx|thnx|thx|ty|tysm|tyvm|cheers|appreciate(?:d| it| that)?|grateful)\\b", weight: 0.5, negated: 'drop', tag: 'thanks' },
   { rubric: 'gratitude', pattern: "\\b(?:helpful|useful|that helps|this helps|it helps|helped|helping)\\b", weight: 0.8, negated: { rubric: 'negative_feedback', weight: 1.2 }, tag: 'helpful' },
 
   // ---- satisfaction: praise ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import { isSatRubric } from '../../../src/feedback/rubrics.js';
 import type { CueHit } from './cues.js';
 import type { Repetition } from './repetition.js';
 import type { ResponseContext } from './response-context.js';
+import { beyondEnglishAndChinese } from './languages.js';
 import { wordTokens, type PreparedText } from './text.js';
 
 export interface SignalWeights {
@@ -45,10 +46,11 @@ export const DEFAULT_SIGNAL_WEIGHTS: SignalWeights = {
   strongRepeatSimilarity: 0.8,
 };
 
-const LEADING_NO_RE = /^(?:no+|nope|nah|not really|not quite|not exactly|negative|不是|不对|不用|不要|不|没有)(?![a-z])/;
+// (other languages: nein, non, нет, いいえ, 아니요, hayır, nie, nee, tidak, không, لا)
+const LEADING_NO_RE = /^(?:no+|nope|nah|not really|not quite|not exactly|negative|不是|不对|不用|不要|不|没有|nein|non(?=[\s,.!]|$)|nie|nee|нет|いいえ|いや|아니요|아뇨|아니|hayır|hayir|tidak|bukan|không|لا)(?![a-z])/;
 // A user apologising for their own slip, then correcting it: still a correction of what the response assumed.
 const LEADING_SORRY_RE = /^(?:(?:i'm |i am |so )?sorry|oops|my bad|my mistake|actually|wait|抱歉|不好意思|对不起|哦不)(?![a-z])/;
-const LEADING_YES_RE = /^(?:yes|yeah|yep|yup|ya|yea|sure|ok|okay|alright|all right|correct|right|that's right|that is right|exactly|absolutely|definitely|of course|please do|go ahead|是的|是|对|好的|好|可以|行|没错|嗯)(?![a-z])/;
+const LEADING_YES_RE = /^(?:yes|yeah|yep|yup|ya|yea|sure|ok|okay|alright|all right|correct|right|that's right|that is right|exactly|absolutely|definitely|of course|please do|go ahead|是的|是|对|好的|好|可以|行|没错|嗯|ja|oui|sí|sim|да|はい|네|예|evet|tak|iya|vâng|نعم|d'accord|claro|certo|genau)(?![a-z])/;
 // Content after a leading "no" that supplies what the user wanted instead.
 const CORRECTION_RE =
   /\b(?:i (?:want|need|wanted|meant|said|asked|would like|'d like|prefer)|i'd (?:like|prefer)|(?:make|change|switch|move) (?:it|that|the)|it (?:should|is|was|'s) (?:for|at|on|in)|should be|instead|actually|rather|(?:for|at|on|in) (?:the )?(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|afternoon|evening|next|this)|it's|the (?:name|date|time|day|number|address) is|not (?:the|that|this|for|at|on))\b|我要|我想要|应该是|改成|是.{1,10}(?:不是|而不是)/;
@@ -59,6 +61,22 @@ const CLOSING_RE =
 // ("write a great cover letter", "a story about a terrible storm") describe the task, not the last answer.
 const REQUEST_OPENER_RE =
   /^(?:(?:now|next|also|and|then|so|ok|okay|alright),? )?(?:(?:can|could|would|will) you|please|pls|write|create|make|give|generate|draft|compose|tell me|show me|explain|describe|list|find|suggest|recommend|help me|summari[sz]e|translate|paraphrase|proofread|edit|review|analy[sz]e|rewrite|correct|check|i (?:want|need|would like|'d like)|i(?:'m| am) (?:looking|searching) for|looking for|get me|book|reserve|search|how|what|why|when|where|which|who|is there|are there|do you|请|帮我|给我|写|生成|推荐|怎么|如何|什么|为什么|哪)/;
+// The same for the other languages (checked only when one is plausible): "escribe un poema excelente ..."
+const OTHER_REQUEST_OPENER_RE = new RegExp(
+  '^(?:(?:und|et|y|e|и|ve|i|en|dan) )?(?:' +
+    // German, French, Spanish, Portuguese, Italian
+    'kannst du|könntest du|bitte|schreib(?:e)?|erstelle|gib mir|erkläre?|wie|warum|welche[rs]?|' +
+    "peux-tu|pouvez-vous|peux tu|écris|ecris|écrivez|fais|donne-moi|explique|comment|pourquoi|quel(?:le)?s?|qu'est-ce|" +
+    'puedes|podrías|podrias|escribe|haz|dame|explica|cómo|qué|por qué|cuál|' +
+    'pode|você pode|escreva|escreve|faça|me dê|explique|por que|qual|' +
+    'puoi|potresti|scrivi|dammi|spiega|perché|quale|' +
+    // Russian, Turkish, Polish, Dutch, Indonesian, Vietnamese, Arabic
+    'напиши|сделай|дай|объясни|расскажи|можешь|как|почему|какой|' +
+    'yaz|açıkla|nasıl|neden|napisz|wyjaśnij|jak|dlaczego|schrijf|geef|leg uit|hoe|waarom|' +
+    'tolong|tuliskan|buatkan|jelaskan|bagaimana|kenapa|hãy|viết|giải thích|tại sao|اكتب|اشرح|كيف|لماذا' +
+    ')(?![\\p{L}])',
+  'u',
+);
 const TASK_WORDS = new Set<CueHit['rubric']>(['praise', 'gratitude', 'acknowledgment', 'negative_feedback', 'factual_error', 'humor', 'learning']);
 
 /**
@@ -87,7 +105,8 @@ export function discountInsideRequests(text: PreparedText, hits: readonly CueHit
     // a clause that is nothing but the cue (", thanks", ", great!") stands on its own
     if (clause && h.start <= clause.start && h.end >= clause.end - 1) return h;
     const from = sentenceStart(text.norm, h.start);
-    const opener = REQUEST_OPENER_RE.exec(text.norm.slice(from, h.start + 1));
+    const head = text.norm.slice(from, h.start + 1);
+    const opener = REQUEST_OPENER_RE.exec(head) ?? (beyondEnglishAndChinese(text.langs) ? OTHER_REQUEST_OPENER_RE.exec(head) : null);
     return opener && h.start >= from + opener[0].length ? weak(h) : h;
   });
 }

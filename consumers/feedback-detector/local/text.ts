@@ -1,6 +1,7 @@
 // Text preparation for the local detector: a length-preserving normalisation (so every offset found in the
 // normalised text is also an offset into the user's original message) and a split into clauses, the unit
 // that negation and contrast ("thanks, but ...") work on.
+import { contrastMarkers, isMarkerWord, plausibleLanguages } from './languages.js';
 
 export type Script = 'latin' | 'cjk' | 'mixed' | 'none';
 
@@ -22,9 +23,14 @@ export interface PreparedText {
   hasCjk: boolean;
   /** Letters outside ASCII and CJK ideographs (accented Latin, Cyrillic, kana, Hangul, Arabic ...). */
   hasOther: boolean;
+  /** Some character is outside ASCII. */
+  nonAscii: boolean;
+  /** Bit set of the languages the text plausibly is in (languages.ts); a cue runs only when its bit is set. */
+  langs: number;
 }
 
 const CJK_RE = /[\u3400-\u9fff\uf900-\ufaff]/;
+const KANA_RE = /[\u3040-\u30ff]/;
 const LATIN_RE = /[a-z]/;
 // non-ASCII letters outside CJK ideographs, plus emoji and emoticon characters
 const OTHER_LETTER_RE = /[\u00c0-\u024f\u0370-\u06ff\u2600-\u27bf\u3040-\u30ff\uac00-\ud7af\ud83c-\ud83e:;<!]/;
@@ -32,9 +38,9 @@ const OTHER_LETTER_RE = /[\u00c0-\u024f\u0370-\u06ff\u2600-\u27bf\u3040-\u30ff\u
 const ASCII_ONLY_RE = /^[\x00-\x7f]*$/;
 
 /** Lower-case and fold look-alike characters without ever changing the string's length. */
-export function normalizeText(s: string): string {
+export function normalizeText(s: string, asciiOnly = ASCII_ONLY_RE.test(s)): string {
   // plain ASCII (most turns): the built-in lower-casing is length-preserving there and far cheaper
-  if (ASCII_ONLY_RE.test(s)) return s.toLowerCase();
+  if (asciiOnly) return s.toLowerCase();
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const code = s.charCodeAt(i);
@@ -65,7 +71,7 @@ const BREAK_CHARS = new Set([',', '.', '!', '?', ';', ':', '\n', '。', '、', '
 // Contrast markers start a new clause that is flagged afterContrast. (不但 "not only" is not a contrast.)
 const CONTRAST_RE = /\b(?:but|however|though|although|except|nevertheless)\b|但是|(?<!不)但|不过|可是|然而/g;
 
-export function splitClauses(norm: string): Clause[] {
+export function splitClauses(norm: string, moreContrast: readonly RegExp[] = []): Clause[] {
   const cuts: { at: number; contrast: boolean }[] = [{ at: 0, contrast: false }];
   for (let i = 0; i < norm.length; i++) {
     const ch = norm[i] as string;
@@ -75,6 +81,10 @@ export function splitClauses(norm: string): Clause[] {
   }
   CONTRAST_RE.lastIndex = 0;
   for (let m = CONTRAST_RE.exec(norm); m; m = CONTRAST_RE.exec(norm)) cuts.push({ at: m.index, contrast: true });
+  for (const re of moreContrast) {
+    re.lastIndex = 0;
+    for (let m = re.exec(norm); m; m = re.exec(norm)) cuts.push({ at: m.index, contrast: true });
+  }
   cuts.sort((a, b) => a.at - b.at || Number(a.contrast) - Number(b.contrast));
   const clauses: Clause[] = [];
   let pendingContrast = false;
@@ -108,12 +118,14 @@ function isSpaceOrBreak(ch: string): boolean {
 }
 
 export function prepareText(original: string): PreparedText {
-  const norm = normalizeText(original);
+  const nonAscii = !ASCII_ONLY_RE.test(original);
+  const norm = normalizeText(original, !nonAscii);
   const hasCjk = CJK_RE.test(norm);
   const hasLatin = LATIN_RE.test(norm);
   const script: Script = hasCjk && hasLatin ? 'mixed' : hasCjk ? 'cjk' : hasLatin ? 'latin' : 'none';
   const hasOther = OTHER_LETTER_RE.test(norm);
-  return { original, norm, clauses: splitClauses(norm), script, hasLatin, hasCjk, hasOther };
+  const langs = plausibleLanguages(norm, { hasLatin, hasCjk, hasOther, nonAscii });
+  return { original, norm, clauses: splitClauses(norm, contrastMarkers(langs)), script, hasLatin, hasCjk, hasOther, nonAscii, langs };
 }
 
 /** Index of the clause holding offset `at`, or -1. */
@@ -126,10 +138,13 @@ export function clauseIndexAt(clauses: readonly Clause[], at: number): number {
 }
 
 const WORD_RE = /[a-z0-9]+(?:'[a-z]+)?/g;
+// Letters of space-separated scripts: Latin with accents, Greek, Cyrillic, Hebrew, Arabic, Hangul (CJK and kana
+// are not space-separated and get bigrams instead, see contentUnits).
+const ANY_WORD_RE = /[a-z0-9\u00c0-\u024f\u1e00-\u1eff\u0370-\u06ff\u1100-\u11ff\uac00-\ud7af]+(?:'[a-z]+)?/g;
 
-/** Latin-script word tokens of a normalised string. */
+/** Word tokens of a normalised string (Latin script, and other space-separated scripts when present). */
 export function wordTokens(norm: string): string[] {
-  return norm.match(WORD_RE) ?? [];
+  return norm.match(ASCII_ONLY_RE.test(norm) ? WORD_RE : ANY_WORD_RE) ?? [];
 }
 
 const STOPWORDS = new Set(
@@ -137,7 +152,9 @@ const STOPWORDS = new Set(
     "a an the and or of to in on at for with from by is are was were be been am do does did i me my you your it its " +
     "this that these those we our us can could would should will please just also so as if then there here what " +
     "which who how when where any some have has had get got need want like i'm i'd i'll im id no not yes ok okay " +
-    "thanks thank one"
+    "thanks thank one " +
+    // frequent short function words of other languages (longer ones are languages.ts marker words)
+    'de la le el il lo en et es un le les des du der die das den dem und ich du на не что это как мне для по из то ли'
   ).split(' '),
 );
 
@@ -147,12 +164,12 @@ const STOPWORDS = new Set(
  */
 export function contentUnits(norm: string): Set<string> {
   const out = new Set<string>();
-  for (const w of wordTokens(norm)) if (w.length > 1 && !STOPWORDS.has(w)) out.add(w);
-  if (!CJK_RE.test(norm)) return out;
+  for (const w of wordTokens(norm)) if (w.length > 1 && !STOPWORDS.has(w) && !isMarkerWord(w)) out.add(w);
+  if (!CJK_RE.test(norm) && !KANA_RE.test(norm)) return out;
   let prev = '';
   for (let i = 0; i < norm.length; i++) {
     const code = norm.charCodeAt(i);
-    if ((code >= 0x3400 && code <= 0x9fff) || (code >= 0xf900 && code <= 0xfaff)) {
+    if ((code >= 0x3400 && code <= 0x9fff) || (code >= 0xf900 && code <= 0xfaff) || (code >= 0x3040 && code <= 0x30ff)) {
       const ch = norm[i] as string;
       if (prev) out.add(prev + ch);
       prev = ch;

@@ -1,0 +1,49 @@
+// Spanish cues, grouped by rubric like lexicon-en.ts (same weight scale). Idioms holding a negator ("no hay
+// problema", "no está mal", "de nada") come first and claim their span; negation otherwise follows
+// negation.ts (no/nunca before the cue: "no funciona", "no me sirve").
+import type { CueSpec } from './cues.js';
+import { wordPattern as w } from './languages.js';
+
+export const ES_CUES: readonly CueSpec[] = [
+  // ---- neutral idioms -------------------------------------------------------------------------------------
+  { rubric: null, pattern: w('hola|buenos días|buenos dias|buenas (?:tardes|noches)|de nada|por favor|no hay de qué|no hay de que|¿verdad\\?'), weight: 0 },
+
+  // ---- idioms with negation inside ------------------------------------------------------------------------
+  { rubric: 'acknowledgment', pattern: w('no (?:hay )?problema|sin problema|no pasa nada|no te preocupes|está bien|esta bien|vale|de acuerdo|entendido'), weight: 0.6, negated: 'fixed', tag: 'no hay problema' },
+  { rubric: 'praise', pattern: w('no está (?:nada )?mal|no esta (?:nada )?mal|nada mal|no me puedo quejar|no podría ser mejor|no podria ser mejor'), weight: 0.9, negated: 'fixed', tag: 'no está mal' },
+  { rubric: 'learning', pattern: w('no (?:lo )?sabía|no (?:lo )?sabia|no tenía ni idea|no tenia ni idea|aprendí algo|aprendi algo|ahora (?:lo )?entiendo|ya (?:lo )?entiendo|ya veo|bueno saberlo|interesante|ah vale|ah ok|eso lo explica'), weight: 0.9, negated: 'fixed', tag: 'no lo sabía' },
+
+  // ---- sarcasm ------------------------------------------------------------------------------------------------
+  { rubric: 'negative_feedback', pattern: w('gracias por nada|muy gracioso'), weight: 1.3, negated: 'fixed', tag: 'gracias por nada' },
+
+  // ---- dissatisfaction ------------------------------------------------------------------------------------
+  { rubric: 'ignored', pattern: w('(?:eso )?no es lo que (?:te )?(?:pregunté|pregunte|pedí|pedi|quería|queria|dije)|no (?:has )?(?:respondiste|respondido|contestaste|contestado|entendiste|entendido|leíste|leiste) (?:a )?(?:mi|la) pregunta|no me (?:entendiste|entiendes|escuchas)|responde (?:a )?(?:mi|la) pregunta|no era mi pregunta|fuera de tema|ya te (?:lo )?(?:dije|pedí|pedi|expliqué)|como ya (?:te )?dije|por (?:segunda|tercera) vez'), weight: 1.4, negated: 'fixed', tag: 'no es lo que pedí' },
+  { rubric: 'revision', pattern: w('quise decir|quiero decir|me refería|me referia|lo que quería|lo que queria|lo que dije|lo que pedí|yo dije|yo pregunté'), weight: 0.9, negated: 'fixed', tag: 'quise decir' },
+  { rubric: 'factual_error', pattern: w('(?:eso |esto )?(?:está|esta|es) (?:totalmente |completamente )?(?:mal|incorrecto|incorrecta|equivocado|falso)|(?:no es|no está|no esta) (?:correcto|bien|cierto|verdad)|te equivocas|estás equivocado|estas equivocado|respuesta (?:incorrecta|equivocada)|¿estás seguro|estás seguro|estas seguro|¿en serio\\?|no tiene sentido|te lo (?:inventaste|has inventado)|tonterías|tonterias'), weight: 1.2, negated: 'fixed', tag: 'está mal' },
+  { rubric: 'factual_error', pattern: w('incorrecto|incorrecta|equivocado|equivocada|falso|erróneo|erroneo'), weight: 1.2, negated: { rubric: 'acknowledgment', weight: 0.3 }, tag: 'incorrecto' },
+  { rubric: 'factual_error', pattern: w('errores|error'), weight: 0.6, tag: 'error' },
+  { rubric: 'negative_feedback', pattern: w('no (?:me )?(?:funciona|funcionó|funciono|sirve|sirvió|sirvio|ayuda|ayudó|ayudo)|sigue (?:sin funcionar|fallando|mal|igual)|todavía no funciona|todavia no funciona|el mismo error|mismo problema'), weight: 1.2, negated: 'fixed', tag: 'no funciona' },
+  { rubric: 'negative_feedback', pattern: w('inútil|inutil|pésimo|pesimo|pésima|horrible|terrible|malísimo|malisimo|basura|una mierda|estúpido|estupido|tonto|ridículo|ridiculo|decepcionante|decepcionado|decepcionada|frustrante|molesto|pérdida de tiempo|perdida de tiempo|qué mal|que mal|muy mal|fatal|no estoy (?:contento|satisfecho)'), weight: 1.3, negated: { rubric: 'acknowledgment', weight: 0.4 }, tag: 'inútil' },
+  { rubric: 'unrealistic_expectation', pattern: w('¿?por qué no puedes|por que no puedes|deberías (?:poder|saber)|deberias (?:poder|saber)|ni siquiera puedes|hazlo (?:y ya|de todas formas)|insisto'), weight: 1.1, negated: 'fixed', tag: 'por qué no puedes' },
+  { rubric: 'no_engagement', pattern: w('olvídalo|olvidalo|déjalo|dejalo|da igual|no importa|lo que sea|ya no importa'), weight: 1.0, negated: 'fixed', tag: 'olvídalo' },
+  { rubric: 'lower_quality', pattern: w('(?:antes|la primera (?:respuesta|versión)) (?:era|estaba|fue) mejor|cada vez peor|peor que|(?:chatgpt|gpt-?\\d\\w*|google|gemini|claude) (?:lo )?(?:hace|hizo|puede|sabe|da|dio)'), weight: 1.1, negated: 'fixed', tag: 'antes era mejor' },
+  { rubric: 'style', pattern: w('(?:demasiado|muy) (?:largo|larga|extenso|complicado|formal|técnico|tecnico|corto)|más (?:corto|breve|conciso|simple|sencillo|formal|claro)|mas (?:corto|breve|conciso|simple|sencillo)|resúmelo|resumelo|en (?:viñetas|puntos|una lista|una tabla|una frase)|en (?:español|espanol|inglés|ingles)(?=,? por favor)|(?:responde|contesta|escribe|habla)(?:me)? en (?:español|espanol|inglés|ingles)|deja de disculparte|solo (?:el código|el codigo|la respuesta)'), weight: 1.1, negated: 'fixed', tag: 'demasiado largo' },
+  { rubric: 'insufficient_detail', pattern: w('más (?:detalles|detallado|específico|especifico|información|informacion|ejemplos|preciso)|mas (?:detalles|detallado|especifico|informacion|ejemplos)|en detalle|con más detalle|explícalo mejor|explicalo mejor|explica (?:más|mejor)|(?:demasiado|muy) (?:vago|general|superficial|genérico)|no es (?:suficiente|suficientemente)|incompleto|incompleta|¿eso es todo\\?|eso es todo\\?|¿y qué más\\?|otras (?:opciones|ideas|sugerencias)|algo más|algo mas'), weight: 1.0, negated: 'fixed', tag: 'más detalles' },
+  { rubric: 'revision', pattern: w('otra vez|de nuevo|inténtalo de nuevo|intentalo de nuevo|vuelve a (?:intentarlo|escribirlo|hacerlo)|reescríbelo|reescribelo|reescribe|reformula|corrígelo|corrigelo|corrige|cámbialo|cambialo|cambia (?:el|la|lo|los|las|eso)|hazlo de nuevo|otra (?:opción|opcion|versión|version)'), weight: 1.0, negated: 'fixed', tag: 'otra vez' },
+  { rubric: 'revision', pattern: w('en vez de|en lugar de|prefiero|preferiría|mejor (?:que|si)|todavía|todavia|aún|sigue'), weight: 0.5, negated: 'fixed', tag: 'en vez de', hint: true },
+
+  // ---- satisfaction ---------------------------------------------------------------------------------------
+  { rubric: 'getting_there', pattern: w('(?:mucho|un poco|ya|bastante) mejor|(?:está|esta|es) mejor|mejor (?:así|asi|ahora)|casi (?:perfecto|bien|correcto)|(?:ya )?(?:nos )?estamos cerca|más cerca|buen comienzo|por buen camino'), weight: 0.9, negated: { rubric: 'negative_feedback', weight: 0.9 }, tag: 'mejor' },
+  { rubric: 'gratitude', pattern: w('muchas gracias|muchísimas gracias|muchisimas gracias|mil gracias|gracias (?:por (?:tu|su|la|todo)|de verdad|totales)|te lo agradezco|se lo agradezco|muy útil|muy util|súper útil|me (?:has |ha )?ayudado (?:mucho|un montón)?|me sirvió (?:mucho)?|me sirvio (?:mucho)?|me ayudó (?:mucho)?|me ayudo mucho'), weight: 0.9, negated: { rubric: 'negative_feedback', weight: 1.2 }, tag: 'muchas gracias' },
+  { rubric: 'gratitude', pattern: w('gracias|grax|thx'), weight: 0.5, negated: 'fixed', tag: 'gracias' },
+  { rubric: 'gratitude', pattern: w('útil|util|ayudado'), weight: 0.7, negated: { rubric: 'negative_feedback', weight: 1.2 }, tag: 'útil' },
+  { rubric: 'praise', pattern: w('buen trabajo|bien hecho|justo lo que (?:necesitaba|quería|queria|buscaba)|exactamente lo que (?:necesitaba|quería|queria|buscaba)|me encanta|me gusta(?: mucho)?|me encantó|funciona (?:perfectamente|de maravilla|genial)|eres (?:genial|el mejor|la mejor|increíble|un crack)'), weight: 1.3, negated: { rubric: 'negative_feedback', weight: 1.1 }, tag: 'me encanta' },
+  { rubric: 'praise', pattern: w('perfecto|perfecta|excelente|genial|increíble|increible|maravilloso|maravillosa|fantástico|fantastico|estupendo|buenísimo|buenisimo|impresionante|espectacular|brutal|muy bien|muy bueno|muy buena|guau|wow|chévere|chevere|bacán|padrísimo|brillante'), weight: 1.2, negated: { rubric: 'negative_feedback', weight: 0.8 }, tag: 'perfecto' },
+  { rubric: 'praise', pattern: w('bien|bueno|buena|bonito|súper|super|guay|cool'), weight: 0.6, negated: { rubric: 'negative_feedback', weight: 1.1 }, tag: 'bien' },
+  { rubric: 'acknowledgment', pattern: w('ok,? gracias|(?:eso |esto )?(?:suena|parece) (?:bien|bueno|genial|lógico|razonable)|tiene sentido|tienes razón|tienes razon|tiene razón|exacto|exactamente|correcto|cierto|de acuerdo|estoy de acuerdo|claro'), weight: 0.9, negated: { rubric: 'factual_error', weight: 0.9 }, tag: 'entiendo' },
+  { rubric: 'acknowledgment', pattern: w('entiendo|entendí|entendi|comprendo'), weight: 0.9, negated: { rubric: 'insufficient_detail', weight: 1.0 }, tag: 'entiendo' },
+  { rubric: 'acknowledgment', pattern: '^(?:sí|si|ok|okay|vale|claro|bueno|dale|listo)(?![\\p{L}])', weight: 0.15, negated: 'fixed', clauseStart: true, tag: 'sí', hint: true },
+  { rubric: 'compliance', pattern: w('lo (?:voy a )?(?:probaré|probare|intentaré|intentare|pruebo|probar|intentar|probé|probe)|voy a (?:probarlo|intentarlo)|(?:ya|ahora) funciona|funcion(?:a|ó|o) (?:bien|perfecto|perfectamente)|funcionó|problema resuelto|resuelto|me quedo con|vamos con|hagámoslo|hagamoslo|adelante'), weight: 0.9, negated: { rubric: 'negative_feedback', weight: 1.2 }, tag: 'ya funciona' },
+  { rubric: 'humor', pattern: w('jaja\\w*|jeje\\w*|jsjs\\w*|lol|gracioso|graciosa|divertido'), weight: 0.8, negated: { rubric: 'negative_feedback', weight: 0.5 }, tag: 'jaja' },
+  { rubric: 'positive_closure', pattern: w('eso es todo|nada más|nada mas|adiós|adios|hasta luego|hasta pronto|nos vemos|chao|chau|que tengas (?:un )?buen día'), weight: 0.3, negated: 'fixed', tag: 'adiós' },
+];
