@@ -16,7 +16,12 @@
 //    still resumes where it connected, not at "now".
 //  - A resumed stream keeps the client's cursor as it is (never adds today's ends: that would skip what was
 //    published while it was away).
-// The cost: every stream reads the retained topic once, up to its cursor, before it is live.
+//  - A new stream subscribes from the last FRESH_OVERLAP records of each partition (not the whole topic): its
+//    cursor, taken first, skips the overlap, and records published between taking the cursor and the
+//    subscription's start fall inside it. A resumed stream reads the retained topic up to its cursor.
+// Back-pressure: when a client's socket buffer is full the stream waits for it to drain (its subscription
+// pauses); a client that does not drain within STALL_MS is cut off with an error event saying to reconnect
+// with Last-Event-ID, so a stalled reader costs bounded memory and loses nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Bus, DeliveredRecord, Subscription } from '../src/bus/types.js';
 import { RequestError } from '../src/errors.js';
@@ -29,6 +34,10 @@ import { sendRequestError } from './http-errors.js';
 
 const HEARTBEAT_MS = 15_000;
 const MAX_STREAMS = 64;
+/** Records per partition a new stream re-reads to cover what was published while it subscribed. */
+const FRESH_OVERLAP = 1000;
+/** How long a full socket buffer may stay full before the stream is closed as stalled. */
+export const STALL_MS = 30_000;
 const RUBRICS = new Set<string>([...SAT_RUBRICS, ...DSAT_RUBRICS]);
 
 export type StreamCursor = Map<number, bigint>;
@@ -71,7 +80,25 @@ function readQuery(req: IncomingMessage): { filter: StreamFilter; fromBeginning:
   return { filter: { tenant: url.searchParams.get('tenant'), label, includeDropped: include === 'all' }, fromBeginning: from === 'beginning' };
 }
 
-export function createPreferenceStreamHandler(deps: { bus: Bus; logger: Logger }) {
+/** Resolves true once `res` drained, false if it did not within `ms` or closed first. */
+function drained(res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    const timer = setTimeout(() => done(false), ms);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
+
+export function createPreferenceStreamHandler(deps: { bus: Bus; logger: Logger; stallMs?: number }) {
+  const stallMs = deps.stallMs ?? STALL_MS;
   let open = 0;
   return async function streamPreferences(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let query: ReturnType<typeof readQuery>;
@@ -100,8 +127,9 @@ export function createPreferenceStreamHandler(deps: { bus: Bus; logger: Logger }
       void subscription?.close().catch((error) => deps.logger.warn('closing a preference stream failed', { error }));
     };
     res.on('close', close);
-    const send = (records: DeliveredRecord[]) => {
+    const send = async (records: DeliveredRecord[]) => {
       for (const record of records) {
+        if (closed) return;
         const offset = BigInt(record.offset);
         const seen = cursor.get(record.partition);
         if (seen !== undefined && offset <= seen) continue;
@@ -113,21 +141,29 @@ export function createPreferenceStreamHandler(deps: { bus: Bus; logger: Logger }
           continue;
         }
         if (!matches(pair, query.filter)) continue;
-        res.write(`id: ${formatCursor(cursor)}\nevent: preference\ndata: ${record.value}\n\n`);
+        if (res.write(`id: ${formatCursor(cursor)}\nevent: preference\ndata: ${record.value}\n\n`)) continue;
+        if (!(await drained(res, stallMs)) && !closed) return cutStalledClient();
       }
     };
+    const cutStalledClient = () => {
+      deps.logger.warn('preference stream client stalled; closing its stream', { buffered: res.writableLength });
+      res.end(`event: error\ndata: ${JSON.stringify({ error: { message: `The client read nothing for ${stallMs} ms; reconnect with Last-Event-ID to resume.`, type: 'server_error', code: 'slow_consumer' } })}\n\n`);
+      close();
+    };
     try {
-      if (cursor.size === 0 && !query.fromBeginning) {
+      const fresh = cursor.size === 0 && !query.fromBeginning;
+      if (fresh) {
         for (const [partition, end] of await deps.bus.endOffsets(TOPICS.preferences)) if (BigInt(end) > 0n) cursor.set(partition, BigInt(end) - 1n);
       }
       subscription = await deps.bus.subscribe({
         group: `insitu.stream-${randomBytes(6).toString('hex')}`,
         topics: [TOPICS.preferences],
-        // Always from the beginning: the cursor, not the group's start position, decides what was seen.
+        // The cursor, not the group's start position, decides what was seen; the start only bounds the read.
         fromBeginning: true,
+        ...(fresh ? { fromLast: FRESH_OVERLAP } : {}),
         ephemeral: true,
         handler: async (records) => {
-          if (!closed) send(records);
+          if (!closed) await send(records);
         },
       });
       if (closed) await subscription.close();

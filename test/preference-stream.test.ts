@@ -1,7 +1,8 @@
 // The live preference stream's resume semantics over two partitions, on both runtimes: a new stream's ids
 // carry every partition's position at connect time, so resuming with Last-Event-ID sends exactly what came
 // after (no replay of older records in a partition the client had no event from, no gap), and a client that
-// saw no event at all still resumes from where it connected (the id sent with ': subscribed').
+// saw no event at all still resumes from where it connected (the id sent with ': subscribed'). A client that
+// stops reading is waited for (back-pressure), then cut off with a resumable error, never buffered without bound.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,14 @@ import { startKafkaBroker, type KafkaBroker } from './support/kafka-broker.js';
 import { startInsitu } from './support/insitu.js';
 import { kafkaRuntimeEnv } from './support/runtimes.js';
 import { readStream } from './support/sse.js';
+import { createServer, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEmbeddedBus } from '../src/bus/embedded.js';
+import { silentLogger } from '../src/log.js';
+import { createPreferenceStreamHandler } from '../proxy/preference-stream.js';
 
 const PARTITIONS = 2;
 
@@ -67,5 +76,53 @@ describe('preference stream: resume over two partitions', () => {
   test('Kafka runtime', async () => {
     broker = await startKafkaBroker({ partitions: PARTITIONS });
     await resumeAcrossPartitions({ ...kafkaRuntimeEnv(broker, { redis: false }) });
+  });
+});
+
+describe('preference stream: a client that stops reading', () => {
+  test('is waited for, then cut off with a resumable error when it stalls; resuming loses nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'insitu-slow-'));
+    const bus = createEmbeddedBus({ dataDir: dir, defaultPartitions: 1, logger: silentLogger, pollMs: 20 });
+    let markCut!: () => void;
+    const cut = new Promise<void>((resolve) => (markCut = resolve));
+    const logger = { ...silentLogger, warn: (msg: string) => (msg.includes('stalled') ? markCut() : undefined), child: () => logger };
+    const handler = createPreferenceStreamHandler({ bus, logger, stallMs: 1500 });
+    const server = createServer((req, res) => void handler(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/insitu/streams/preferences?from=beginning`;
+    try {
+      const total = 120;
+      const filler = 'x'.repeat(64 * 1024);
+      await bus.ensureTopics([{ name: TOPICS.preferences, partitions: 1 }]);
+      await bus.publish(Array.from({ length: total }, (_, i) => ({
+        topic: TOPICS.preferences, key: 'c',
+        value: JSON.stringify({ schema: 'insitu.preference', pair_id: `p${i}`, tenant: 't', accepted: true, feedback: [], filler }),
+      })));
+      // Connect, read nothing until the server gives up on us, then read what it had sent.
+      const body = await new Promise<string>((resolve, reject) => {
+        get(url, (res) => {
+          res.pause();
+          void cut.then(() => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => resolve(text));
+            res.resume();
+          });
+        }).on('error', reject);
+      });
+      assert.match(body, /event: error\ndata: .*"code":"slow_consumer"/);
+      const first = [...body.matchAll(/^id: (.*)\nevent: preference\ndata: (.*)$/gm)].map((m) => ({ id: m[1]!, pair: JSON.parse(m[2]!).pair_id as string }));
+      assert.ok(first.length > 0 && first.length < total, `cut mid-stream (${first.length} of ${total} sent)`);
+      const rest = await readStream(url, total - first.length, { 'last-event-id': first.at(-1)!.id });
+      await rest.finished;
+      const all = [...first.map((e) => e.pair), ...rest.events.map((e) => e.data.pair_id)];
+      assert.deepEqual(all, Array.from({ length: total }, (_, i) => `p${i}`), 'every pair once, in order');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await bus.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,13 +2,16 @@
 // each was given up and whether it was replayed.
 // `insitu dlq replay [--group G] [--id DEAD_LETTER_ID] [--limit N] [--force]`: re-publishes each dead letter's
 // original record (key, value, headers + insitu-replayed-from) to its original topic, once the cause is fixed.
-// A replayed dead letter is marked in the state store and skipped by later replays unless --force; without
-// INSITU_REDIS_URL the markers live only as long as this command, so every replay replays everything matched.
+// A replayed dead letter is marked in the state store (Redis, or the embedded runtime's journalled state) and
+// skipped by later replays unless --force.
 import type { DeadLetter } from '../events/dead-letter.js';
 import { readDeadLetters, replayDeadLetters, replayedAt } from '../bus/dead-letter/replay.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { openRuntime, type Runtime } from '../runtime.js';
+import { DataDirLockedError } from '../errors.js';
+import { createMemoryState } from '../state/memory.js';
+import type { StateStore } from '../state/types.js';
 import { flag, option, UsageError } from './args.js';
 
 export interface DlqIo {
@@ -45,6 +48,20 @@ export function deadLettersTable(rows: { letter: DeadLetter; replayed: string | 
 const stdout = (t: string) => void process.stdout.write(t);
 const stderr = (t: string) => void process.stderr.write(t);
 
+/**
+ * Where replay markers are read and written: the runtime's state, unless that is the embedded state held by a
+ * running `insitu up` (one process per data dir); then markers live only for this command, and it says so.
+ */
+function markerState(runtime: Runtime, err: (text: string) => void): StateStore {
+  try {
+    return runtime.state;
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError)) throw error;
+    err(`note: ${error.message}; replay markers are neither checked nor kept by this command, so a replay here may repeat an earlier one\n`);
+    return createMemoryState({ maxKeys: 10_000 });
+  }
+}
+
 export async function dlqCommand(argv: string[], io: DlqIo): Promise<void> {
   const args = [...argv];
   const sub = args.shift();
@@ -60,16 +77,16 @@ export async function dlqCommand(argv: string[], io: DlqIo): Promise<void> {
   const runtime = io.runtime ?? (await openRuntime(io.config, io.logger));
   try {
     const read = { group, id, ...(io.idleMs !== undefined ? { idleMs: io.idleMs } : {}) };
+    const state = markerState(runtime, err);
     if (sub === 'list') {
       const { letters, unreadable } = await readDeadLetters(runtime.bus, read);
       const shown = limit === undefined ? letters : letters.slice(0, limit);
       if (json) out(JSON.stringify(shown, null, 2) + '\n');
-      else out(deadLettersTable(await Promise.all(shown.map(async (letter) => ({ letter, replayed: await replayedAt(runtime.state, letter.dead_letter_id) })))) + '\n');
+      else out(deadLettersTable(await Promise.all(shown.map(async (letter) => ({ letter, replayed: await replayedAt(state, letter.dead_letter_id) })))) + '\n');
       if (unreadable > 0) err(`${unreadable} record(s) on the dead-letter topic are not dead letters; left out\n`);
       return;
     }
-    if (!io.config.redis && !io.runtime) err('note: without INSITU_REDIS_URL replay markers are not kept after this command, so a later replay replays these again\n');
-    const outcomes = await replayDeadLetters(runtime.bus, { ...read, state: runtime.state, limit, force });
+    const outcomes = await replayDeadLetters(runtime.bus, { ...read, state, limit, force });
     let replayed = 0;
     for (const o of outcomes) {
       const l = o.letter;
