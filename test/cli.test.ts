@@ -149,6 +149,8 @@ describe('insitu CLI', () => {
       const replayed = dlq('replay', '--id', first!.dead_letter_id);
       assert.match(replayed, new RegExp(`replayed ${first!.dead_letter_id} .*-> insitu\\.turns/0@0 key conv_poison`));
       assert.match(replayed, /1 dead letter\(s\) replayed, 0 skipped/);
+      // The marker outlives the command (kept beside, not in, the state the running consumer holds).
+      assert.match(dlq('replay', '--id', first!.dead_letter_id), new RegExp(`skipped ${first!.dead_letter_id}: already replayed`));
       // The running consumer reads the re-published record (still garbage) and dead-letters it again: proof
       // that it reached insitu.turns with its key, value, headers and the replay header.
       const after = await poll('the replayed record dead-lettered again', (l) => l.length === 2);

@@ -9,7 +9,7 @@ import { readDeadLetters, replayDeadLetters, replayedAt } from '../bus/dead-lett
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { openRuntime, type Runtime } from '../runtime.js';
-import { DataDirLockedError } from '../errors.js';
+import { join } from 'node:path';
 import { createMemoryState } from '../state/memory.js';
 import type { StateStore } from '../state/types.js';
 import { flag, option, UsageError } from './args.js';
@@ -49,17 +49,12 @@ const stdout = (t: string) => void process.stdout.write(t);
 const stderr = (t: string) => void process.stderr.write(t);
 
 /**
- * Where replay markers are read and written: the runtime's state, unless that is the embedded state held by a
- * running `insitu up` (one process per data dir); then markers live only for this command, and it says so.
+ * Where replay markers are kept: Redis when configured; on the embedded runtime a journalled store of the dlq's
+ * own (INSITU_DATA_DIR/dlq/state), held only while this command runs, so `dlq` never takes the state that a
+ * running or starting `insitu up` needs.
  */
-function markerState(runtime: Runtime, err: (text: string) => void): StateStore {
-  try {
-    return runtime.state;
-  } catch (error) {
-    if (!(error instanceof DataDirLockedError)) throw error;
-    err(`note: ${error.message}; replay markers are neither checked nor kept by this command, so a replay here may repeat an earlier one\n`);
-    return createMemoryState({ maxKeys: 10_000 });
-  }
+function openMarkerState(config: Config): StateStore {
+  return createMemoryState({ maxKeys: 100_000, dir: join(config.dataDir, 'dlq', 'state') });
 }
 
 export async function dlqCommand(argv: string[], io: DlqIo): Promise<void> {
@@ -75,18 +70,21 @@ export async function dlqCommand(argv: string[], io: DlqIo): Promise<void> {
   const out = io.out ?? stdout;
   const err = io.err ?? stderr;
   const runtime = io.runtime ?? (await openRuntime(io.config, io.logger));
+  // A given runtime's state (tests) or Redis is shared; otherwise the markers are this command's own.
+  const ownMarkers = !io.runtime && !io.config.redis;
+  let markers: StateStore | undefined;
+  const state = () => (markers ??= ownMarkers ? openMarkerState(io.config) : runtime.state);
   try {
     const read = { group, id, ...(io.idleMs !== undefined ? { idleMs: io.idleMs } : {}) };
-    const state = markerState(runtime, err);
     if (sub === 'list') {
       const { letters, unreadable } = await readDeadLetters(runtime.bus, read);
       const shown = limit === undefined ? letters : letters.slice(0, limit);
       if (json) out(JSON.stringify(shown, null, 2) + '\n');
-      else out(deadLettersTable(await Promise.all(shown.map(async (letter) => ({ letter, replayed: await replayedAt(state, letter.dead_letter_id) })))) + '\n');
+      else out(deadLettersTable(await Promise.all(shown.map(async (letter) => ({ letter, replayed: await replayedAt(state(), letter.dead_letter_id) })))) + '\n');
       if (unreadable > 0) err(`${unreadable} record(s) on the dead-letter topic are not dead letters; left out\n`);
       return;
     }
-    const outcomes = await replayDeadLetters(runtime.bus, { ...read, state, limit, force });
+    const outcomes = await replayDeadLetters(runtime.bus, { ...read, state: state(), limit, force });
     let replayed = 0;
     for (const o of outcomes) {
       const l = o.letter;
@@ -99,6 +97,7 @@ export async function dlqCommand(argv: string[], io: DlqIo): Promise<void> {
     out(`${replayed} dead letter(s) replayed, ${outcomes.length - replayed} skipped\n`);
     if (id !== undefined && outcomes.length === 0) throw new UsageError(`no dead letter '${id}'${group ? ` of group ${group}` : ''} on ${'insitu.dlq'}`);
   } finally {
+    if (ownMarkers) await markers?.close();
     if (!io.runtime) await runtime.close();
   }
 }
