@@ -176,3 +176,18 @@ describe('journalled memory state (the embedded runtime\'s state survives a rest
     assert.throws(() => createMemoryState({ maxKeys: 10, dir }), (e: unknown) => e instanceof DataDirLockedError && /in use by process \d+/.test((e as Error).message));
   });
 });
+
+describe('durable prefixes of the journalled memory state', () => {
+  test('only keys under the durable prefixes survive a reopen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'insitu-journal-'));
+    const first = createMemoryState({ maxKeys: 1000, dir, durable: ['insitu:trainer'] });
+    await first.set('insitu:trainer:job:1', 'running');
+    await first.set('insitu:stitch:abc', 'hot-path snapshot');
+    await first.close();
+    const second = createMemoryState({ maxKeys: 1000, dir });
+    assert.equal(await second.get('insitu:trainer:job:1'), 'running');
+    assert.equal(await second.get('insitu:stitch:abc'), null);
+    assert.ok(!readFileSync(join(dir, 'memory.jsonl'), 'utf8').includes('hot-path snapshot'));
+    await second.close();
+  });
+});

@@ -19,6 +19,8 @@ export interface MemoryStateOptions {
   dir?: string;
   /** Keys under these prefixes are never written to the journal (they hold secrets' hashes: virtual API keys). */
   unjournalled?: readonly string[];
+  /** When set, only keys under these prefixes are journalled: what must survive a restart, not hot-path caches. */
+  durable?: readonly string[];
 }
 
 const JOURNAL_FILE = 'memory.jsonl';
@@ -97,7 +99,9 @@ function openStore(options: MemoryStateOptions, journal: Journal | undefined): S
     }
   };
   const skipped = options.unjournalled ?? [];
-  const journalled = (key: string) => journal !== undefined && !skipped.some((p) => key.startsWith(p));
+  const durable = options.durable;
+  const journalled = (key: string) =>
+    journal !== undefined && !skipped.some((p) => key.startsWith(p)) && (durable === undefined || durable.some((p) => key.startsWith(p)));
   const remove = (key: string) => {
     slots.delete(key);
     if (journalled(key)) journal!.delete(key);
