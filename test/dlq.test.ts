@@ -41,6 +41,15 @@ describe('dead letters (no I/O)', () => {
     assert.notEqual(deadLetterId('other', TOPICS.turns, 2, '41', record.timestamp), letter.dead_letter_id);
     assert.notEqual(deadLetterId('g', TOPICS.turns, 2, '41', record.timestamp + 1), letter.dead_letter_id); // a recreated topic
     assert.deepEqual(letter.original, { ...record, value_truncated: false, value_bytes: 7 });
+    assert.equal(letter.tenant, null, 'the value names no tenant');
+  });
+  test("a dead letter names the original event's tenant when its value does", () => {
+    const named = buildDeadLetter({ group: 'g', record: { ...record, value: '{"tenant":"acme","turn_id":5}' }, reason: 'invalid', error: { name: 'E', message: 'bad' }, attempts: 1 });
+    assert.equal(named.tenant, 'acme');
+    assert.equal(validateDeadLetter(named).ok, true);
+    for (const value of ['not json {', '[1,2]', '{"tenant":7}', 'null']) {
+      assert.equal(buildDeadLetter({ group: 'g', record: { ...record, value }, reason: 'unparseable', error: { name: 'E', message: 'x' }, attempts: 1 }).tenant, null, value);
+    }
   });
   test('a value too large is cut so that its escaped form fits, and flagged', () => {
     const quotes = '"'.repeat(MAX_DEAD_VALUE_BYTES); // every character doubles when escaped

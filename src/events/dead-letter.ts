@@ -37,6 +37,8 @@ export interface DeadLetter {
   dead_letter_id: string;
   /** The consumer group that gave the record up. */
   group: string;
+  /** The original event's tenant, when its value is a JSON object naming one (null otherwise: unparseable). */
+  tenant?: string | null;
   original: DeadLetterOriginal;
   reason: DeadLetterReason;
   /** The last error: name and message, secrets redacted, bounded. */
@@ -76,6 +78,7 @@ export const DEAD_LETTER_SCHEMA = {
     version: { const: DEAD_LETTER_VERSION },
     dead_letter_id: { type: 'string', pattern: '^dl_[A-Za-z0-9_-]{22}$' },
     group: { type: 'string', minLength: 1 },
+    tenant: { type: ['string', 'null'], description: "The original event's tenant when its value is a JSON object naming one; null otherwise. Absent in dead letters written before it was added." },
     original: ORIGINAL_SCHEMA,
     reason: { enum: [...DEAD_LETTER_REASONS] },
     error: {
@@ -135,6 +138,17 @@ export interface DeadLetterInput {
   maxValueBytes?: number;
 }
 
+/** The tenant an event names, so an operator can tell whose record was given up; null when there is none. */
+function tenantOf(value: string): string | null {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    const tenant = parsed !== null && typeof parsed === 'object' ? (parsed as { tenant?: unknown }).tenant : undefined;
+    return typeof tenant === 'string' && tenant !== '' ? tenant.slice(0, 200) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function buildDeadLetter(input: DeadLetterInput): DeadLetter {
   const r = input.record;
   const bounded = boundValue(r.value, input.maxValueBytes ?? MAX_DEAD_VALUE_BYTES);
@@ -143,6 +157,7 @@ export function buildDeadLetter(input: DeadLetterInput): DeadLetter {
     version: DEAD_LETTER_VERSION,
     dead_letter_id: deadLetterId(input.group, r.topic, r.partition, r.offset, r.timestamp),
     group: input.group,
+    tenant: tenantOf(r.value),
     original: {
       topic: r.topic, partition: r.partition, offset: r.offset, key: r.key, headers: { ...r.headers }, timestamp: Math.max(0, Math.floor(r.timestamp) || 0),
       value: bounded.value, value_truncated: bounded.truncated, value_bytes: Buffer.byteLength(r.value),
