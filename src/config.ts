@@ -2,6 +2,7 @@
 // into a typed object that is passed down. Nothing else reads process.env.
 import { ConfigError } from './errors.js';
 import { CronError, nextFire, parseCron } from './cron.js';
+import { isValidTenant, TENANT_RULE } from './tenant.js';
 import type { LogLevel } from './log.js';
 
 type Parsed = string | number | boolean | string[] | undefined;
@@ -105,6 +106,12 @@ const brokerList = (raw: string, name: string): string[] => {
   return list;
 };
 
+const tenantList = (raw: string, name: string): string[] => {
+  const list = [...new Set(raw.split(',').map((s) => s.trim()).filter(Boolean))];
+  for (const t of list) if (!isValidTenant(t)) fail(name, `tenant '${t.slice(0, 80)}' is not a tenant name (${TENANT_RULE})`);
+  return list;
+};
+
 const positiveNumber = (raw: string, name: string): number => {
   const n = Number(raw.trim());
   if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) fail(name, `expected a positive number, got '${raw}'`);
@@ -120,7 +127,7 @@ const duration = (raw: string, name: string): number => {
 };
 
 const identifier = (raw: string, name: string): string => {
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw)) fail(name, `expected 1-64 characters of A-Z a-z 0-9 . _ -, got '${raw}'`);
+  if (!isValidTenant(raw)) fail(name, `expected ${TENANT_RULE}, got '${raw.slice(0, 80)}'`);
   return raw;
 };
 
@@ -216,6 +223,7 @@ export const VARIABLES = [
   { name: 'INSITU_TRAIN_MIN_PAIRS', default: '1000', description: 'Retrain once this many new accepted pairs arrived since the last run.', parse: integer(1, 100_000_000) },
   { name: 'INSITU_TRAIN_INTERVAL', description: 'Also retrain at most this often when there are new pairs (e.g. 24h); unset: only the pair count triggers.', parse: duration },
   { name: 'INSITU_TRAIN_CRON', description: 'Retrain on this cron schedule (5 fields, UTC, e.g. 0 3 * * 1) when there are new pairs; combines with the others. Checked at start-up.', parse: cronExpression },
+  { name: 'INSITU_TRAIN_TENANTS', default: '', description: "Tenants whose pairs and SFT examples train the model (comma-separated); empty: every tenant's. Pairs of other tenants are neither counted towards INSITU_TRAIN_MIN_PAIRS nor snapshotted.", parse: tenantList },
   { name: 'INSITU_TRAIN_TEST_FRACTION', default: '0.1', description: 'Share of conversations held out for evaluation (split by user and conversation: no test user or conversation appears in train).', parse: fraction },
   { name: 'INSITU_TRAIN_RETRIES', default: '1', description: 'How many times a failed training job is resubmitted.', parse: integer(0, 10) },
   { name: 'INSITU_TRAIN_POLL_INTERVAL', default: '30s', description: 'How often running jobs are polled.', parse: duration },
@@ -315,6 +323,8 @@ export interface Config {
     intervalMs: number | undefined;
     cron: string | undefined;
     testFraction: number;
+    /** Empty: every tenant. */
+    tenants: string[];
     retries: number;
     pollIntervalMs: number;
     sft: { epochs: number; learningRate: number; batchSize: number; warmupRatio: number; scheduler: 'cosine' | 'linear' | 'constant' };
@@ -451,6 +461,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       intervalMs: get('INSITU_TRAIN_INTERVAL'),
       cron: cron?.trim(),
       testFraction: get('INSITU_TRAIN_TEST_FRACTION'),
+      tenants: get('INSITU_TRAIN_TENANTS'),
       retries: get('INSITU_TRAIN_RETRIES'),
       pollIntervalMs: get('INSITU_TRAIN_POLL_INTERVAL'),
       sft: { epochs: get('INSITU_SFT_EPOCHS'), learningRate: get('INSITU_SFT_LR'), batchSize: get('INSITU_SFT_BATCH'), warmupRatio: get('INSITU_SFT_WARMUP'), scheduler: get('INSITU_SFT_SCHEDULER') },

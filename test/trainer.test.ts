@@ -296,6 +296,30 @@ describe('snapshot', () => {
   });
 });
 
+describe('snapshot scoped to tenants (INSITU_TRAIN_TENANTS)', () => {
+  test("only the listed tenants' pairs and SFT examples are snapshotted, and the dataset names them", async () => {
+    const dataDir = tempDir('snapshot-tenants');
+    const pairs = [...Array.from({ length: 6 }, (_, n) => pair(n, { tenant: 'acme' })), ...Array.from({ length: 6 }, (_, n) => pair(100 + n, { tenant: 'globex' }))];
+    await createDatasetStore({ dataDir }).append([...pairs, sftExample(1, { conversation: 'conv_x', user: null })]);
+    const hyperparameters = hyperparametersFrom(loadConfig({}).training);
+    const scoped = await writeSnapshot({ dataDir, jobId: 'job_acme', testFraction: 0.3, hyperparameters, tenants: ['acme'] });
+    assert.equal(scoped.dataset.train_pairs + scoped.dataset.test_pairs, 6);
+    assert.deepEqual(scoped.dataset.tenants, ['acme']);
+    const trained = readFileSync(join(scoped.dataset.snapshot_dir, SNAPSHOT_FILES.trainPairs), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as PreferencePair);
+    assert.ok(trained.every((p) => p.tenant === 'acme'));
+    const none = await writeSnapshot({ dataDir, jobId: 'job_none', testFraction: 0.3, hyperparameters, tenants: ['initech'] });
+    assert.equal(none.dataset.train_pairs, 0);
+    const all = await writeSnapshot({ dataDir, jobId: 'job_all', testFraction: 0.3, hyperparameters });
+    assert.deepEqual(all.dataset.tenants, ['acme', 'globex']);
+    assert.equal(all.dataset.train_pairs + all.dataset.test_pairs, 12);
+  });
+  test('INSITU_TRAIN_TENANTS is parsed as a list of valid tenant names', () => {
+    assert.deepEqual(loadConfig({ INSITU_TRAIN_TENANTS: ' acme, globex ,acme' }).training.tenants, ['acme', 'globex']);
+    assert.deepEqual(loadConfig({}).training.tenants, []);
+    assert.throws(() => loadConfig({ INSITU_TRAIN_TENANTS: 'acme,bad tenant' }), /INSITU_TRAIN_TENANTS/);
+  });
+});
+
 // ---- driver ----
 
 describe('driver', () => {

@@ -24,7 +24,7 @@ import { createJobStore, isTerminal, trainerKeys, type JobStore, type TrainerKey
 import { createLease, renewEveryMs } from './lease.js';
 import { answerTrainRequest, awaitTrainRequest, pendingTrainRequest, requestedJobId, submitTrainRequest } from './requests.js';
 import { shouldTrain, type TrainingPolicy } from './policy.js';
-import { writeSnapshot } from './snapshot.js';
+import { trainsOn, writeSnapshot } from './snapshot.js';
 import { readDataset } from '../../src/dataset/reader.js';
 
 export const TRAINER_GROUP = 'insitu.trainer';
@@ -167,7 +167,7 @@ async function createJob(ctx: Context, reason: string, progress?: Progress, jobI
   const { config } = ctx.runtime;
   const hyperparameters = hyperparametersFrom(config.training);
   await waitForStore(ctx);
-  const { dataset } = await writeSnapshot({ dataDir: config.dataDir, jobId, testFraction: config.training.testFraction, hyperparameters });
+  const { dataset } = await writeSnapshot({ dataDir: config.dataDir, jobId, testFraction: config.training.testFraction, hyperparameters, tenants: config.training.tenants });
   if (dataset.train_pairs === 0) {
     await rm(dataset.snapshot_dir, { recursive: true, force: true }); // no job: no folder left behind
     ctx.log.info('nothing to train on: no accepted pair in the dataset store yet', { data_dir: config.dataDir });
@@ -192,11 +192,12 @@ const pairsSeenKey = (keys: TrainerKeys, dataDir: string) => `${keys.pairsSeen}:
  * holds at least every pair counted, so the pairs that triggered a run are in it.
  */
 async function waitForStore(ctx: Context): Promise<void> {
+  const included = trainsOn(ctx.runtime.config.training.tenants);
   const expected = await readCounter(ctx.runtime.state, pairsSeenKey(ctx.keys, ctx.runtime.config.dataDir));
   const deadline = Date.now() + STORE_WAIT_MS;
   for (;;) {
     let stored = 0;
-    for await (const _ of readDataset({ dataDir: ctx.runtime.config.dataDir, kind: 'pairs' })) stored++;
+    for await (const p of readDataset({ dataDir: ctx.runtime.config.dataDir, kind: 'pairs' })) if (included(p.tenant)) stored++;
     if (stored >= expected) return;
     if (Date.now() > deadline) {
       ctx.log.warn('the dataset store holds fewer pairs than were counted; snapshotting what it has', { stored, counted: expected });
@@ -260,6 +261,7 @@ export async function startTrainer(runtime: Runtime, options: TrainerOptions = {
   const ctx = await createContext(runtime, options, log);
   const { keys } = ctx;
   const seenTtlMs = options.seenTtlMs ?? 7 * 24 * 3600_000;
+  const trainsOnTenant = trainsOn(config.training.tenants);
   const counters: TrainerCounters = { pairsCounted: 0, pairsRedelivered: 0, jobsCreated: 0, ticks: 0 };
   // Unreadable pairs go to insitu.dlq (the dataset store, reading the same topic, dead-letters them too, under its own group).
   const guard = createPoisonGuard({ bus: runtime.bus, group: TRAINER_GROUP, maxAttempts: config.dlqMaxAttempts, logger: log, secrets: configSecrets(config) });
@@ -271,7 +273,7 @@ export async function startTrainer(runtime: Runtime, options: TrainerOptions = {
     handler: async (records) => {
       for (const record of records) {
         const pair = await guard.read(record, validatePreferencePair, 'PreferencePair');
-        if (!pair || !pair.accepted) continue;
+        if (!pair || !pair.accepted || !trainsOnTenant(pair.tenant)) continue;
         await guard.run(record, async () => {
           // The marker makes counting idempotent for re-delivered pairs.
           if (await state.set(keys.seenPair(pair.pair_id), '1', { onlyIfAbsent: true, ttlMs: seenTtlMs })) {

@@ -93,17 +93,22 @@ export interface SnapshotResult {
   unusable: number;
 }
 
-export async function writeSnapshot(options: { dataDir: string; jobId: string; testFraction: number; hyperparameters: TrainingHyperparameters; now?: Date }): Promise<SnapshotResult> {
+/** Whether a tenant's data trains the model: every tenant's when the list is empty (INSITU_TRAIN_TENANTS). */
+export const trainsOn = (tenants: readonly string[]) => (tenant: string) => tenants.length === 0 || tenants.includes(tenant);
+
+export async function writeSnapshot(options: { dataDir: string; jobId: string; testFraction: number; hyperparameters: TrainingHyperparameters; tenants?: readonly string[]; now?: Date }): Promise<SnapshotResult> {
   const { dataDir, jobId, testFraction, hyperparameters } = options;
+  const included = trainsOn(options.tenants ?? []);
   const dir = snapshotDir(dataDir, jobId);
   let unusable = 0;
   const pairs: PreferencePair[] = [];
   for await (const p of readDataset({ dataDir, kind: 'pairs' })) {
+    if (!included(p.tenant)) continue;
     if (unusablePair(p)) unusable++;
     else pairs.push(p);
   }
   const examples: TrainingExample[] = [];
-  for await (const e of readDataset({ dataDir, kind: 'sft' })) examples.push(e);
+  for await (const e of readDataset({ dataDir, kind: 'sft' })) if (included(e.tenant)) examples.push(e);
 
   const split = splitPairs(pairs, testFraction);
   const sftExamples = trainExamples(examples, split.testKeys);
@@ -145,6 +150,7 @@ export async function writeSnapshot(options: { dataDir: string; jobId: string; t
     sft_examples: sftLines - split.train.length,
     train_conversations: conversations(split.train),
     test_conversations: conversations(split.test),
+    tenants: [...new Set(pairs.map((p) => p.tenant))].sort(),
   };
   const manifest = {
     job_id: jobId,

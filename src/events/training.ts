@@ -27,6 +27,8 @@ export interface TrainingDataset {
   sft_examples: number;
   train_conversations: number;
   test_conversations: number;
+  /** The tenants whose pairs are in the snapshot (INSITU_TRAIN_TENANTS scopes them), sorted. */
+  tenants?: string[];
 }
 
 /** The settings the run used (WildFeedback Appendix C by default). Learning rates are absolute. */
@@ -126,6 +128,7 @@ export const TRAINING_EVENT_SCHEMA = {
             sft_examples: COUNT,
             train_conversations: COUNT,
             test_conversations: COUNT,
+            tenants: { type: 'array', items: { type: 'string' }, description: 'The tenants whose pairs are in the snapshot (INSITU_TRAIN_TENANTS); absent in events written before it was added.' },
           },
         },
       ],
