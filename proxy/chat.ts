@@ -104,7 +104,9 @@ export function createChatHandler(deps: ChatHandlerDeps) {
     let headersSentAt: number | null = null;
     const stitching = stitcher.resolve(chat.tenant, chat.body.messages, chat.conversationId);
     const forwarded = await rewriteRequest(chat, raw, deps);
-    const call = upstream.call('POST', '/chat/completions', req.headers, forwarded.raw);
+    // With tracing on, the model server sees the proxy's span as its parent (not the app's span it skipped).
+    const trace = observation?.traceHeaders;
+    const call = upstream.call('POST', '/chat/completions', trace && trace.traceparent ? { ...req.headers, ...trace } : req.headers, forwarded.raw);
     let clientGone = false;
     res.on('close', () => {
       if (!res.writableFinished) {

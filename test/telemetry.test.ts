@@ -281,6 +281,9 @@ onBothRuntimes('tracing: the app\'s trace continues through the proxy span into 
     assert.ok(Number(chat.attributes['gen_ai.usage.input_tokens']) > 0);
     assert.ok(Number(chat.attributes['gen_ai.usage.output_tokens']) > 0);
     assert.equal(typeof chat.attributes['gen_ai.conversation.id'], 'string');
+    // The model server's request continues the trace under the proxy's span, not the app's.
+    const upstreamChats = sim.requests.filter((r) => r.path.endsWith('/chat/completions'));
+    assert.deepEqual(upstreamChats.map((r) => r.headers.traceparent), chats.map((s) => `00-${traceId}-${s.spanContext().spanId}-01`));
 
     const processed = spans.filter((s: ReadableSpan) => s.name === `process ${TOPICS.turns}`);
     assert.equal(processed.length, 2, 'one consumer span per turn, in the request\'s trace');
