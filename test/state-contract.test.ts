@@ -190,4 +190,14 @@ describe('durable prefixes of the journalled memory state', () => {
     assert.ok(!readFileSync(join(dir, 'memory.jsonl'), 'utf8').includes('hot-path snapshot'));
     await second.close();
   });
+
+  test('the journal is compacted by its own keys, not by how many hot-path keys the store holds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'insitu-journal-'));
+    const store = createMemoryState({ maxKeys: 100_000, dir, durable: ['insitu:trainer'] });
+    for (let i = 0; i < 5000; i++) await store.set(`insitu:stitch:${i}`, 'cache');
+    for (let i = 0; i < 3000; i++) await store.set('insitu:trainer:lease', String(i));
+    await store.close();
+    const lines = readFileSync(join(dir, 'memory.jsonl'), 'utf8').split('\n').filter(Boolean).length;
+    assert.ok(lines < 1100, `compacted: ${lines} lines for 1 durable key beside 5,000 cached ones`);
+  });
 });

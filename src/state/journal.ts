@@ -22,8 +22,11 @@ export interface Journal {
   readonly loaded: Map<string, JournalSlot>;
   set(key: string, slot: JournalSlot): void;
   delete(key: string): void;
-  /** Rewrites the file as `live` when it has grown past twice its size (cheap to call on every write). */
-  maybeCompact(live: () => Iterable<[string, JournalSlot]>, liveCount: number): void;
+  /**
+   * Rewrites the file as `live` once it holds twice the lines it had after the last rewrite (or replay): its
+   * size stays proportional to the journalled keys, whatever else the store holds. Cheap to call on every write.
+   */
+  maybeCompact(live: () => Iterable<[string, JournalSlot]>): void;
   close(): void;
 }
 
@@ -50,6 +53,8 @@ export function openJournal(path: string): Journal {
   mkdirSync(dirname(path), { recursive: true });
   const { slots, lines: replayed } = replay(path);
   let lines = replayed;
+  // Lines a rewrite would keep, as of the last rewrite or replay: the baseline the file may double from.
+  let baseline = slots.size;
   let fd = openSync(path, 'a');
   const append = (line: Line) => {
     writeSync(fd, JSON.stringify(line) + '\n');
@@ -59,8 +64,8 @@ export function openJournal(path: string): Journal {
     loaded: slots,
     set: (key, slot) => append({ k: key, v: slot.value, e: slot.expiresAt }),
     delete: (key) => append({ k: key, d: 1 }),
-    maybeCompact(live, liveCount) {
-      if (lines < Math.max(MIN_COMPACT_LINES, 2 * liveCount)) return;
+    maybeCompact(live) {
+      if (lines < Math.max(MIN_COMPACT_LINES, 2 * baseline)) return;
       const temporary = `${path}.tmp-${process.pid}`;
       const out: string[] = [];
       for (const [k, slot] of live()) out.push(JSON.stringify({ k, v: slot.value, e: slot.expiresAt } satisfies Line));
@@ -69,6 +74,7 @@ export function openJournal(path: string): Journal {
       closeSync(fd);
       fd = openSync(path, 'a');
       lines = out.length;
+      baseline = out.length;
     },
     close: () => closeSync(fd),
   };

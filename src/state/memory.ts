@@ -111,7 +111,7 @@ function openStore(options: MemoryStateOptions, journal: Journal | undefined): S
     write(key, slot);
     if (!journal || !journalled(key)) return;
     journal.set(key, slot);
-    journal.maybeCompact(() => [...slots].filter(([k]) => journalled(k)), slots.size);
+    journal.maybeCompact(() => [...slots].filter(([k]) => journalled(k)));
   };
   if (journal) {
     const t = now();
